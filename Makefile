@@ -1,0 +1,35 @@
+# hoviz: two commands. `make app` runs the app on the shipped checkpoints; `make test` runs the whole suite.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: app test venv dev zoo bench audit lint
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+venv: $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+
+dev: venv
+	$(BIN)/pip install -q -r requirements-dev.txt
+
+app: venv
+	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
+
+test: dev
+	$(BIN)/python -m pytest -q tests
+
+lint: dev
+	$(BIN)/ruff check .
+
+audit: venv
+	$(BIN)/python -m hoviz audit --all
+
+bench: venv
+	$(BIN)/python -m hoviz bench
+
+zoo: venv
+	bash scripts/train_zoo.sh

@@ -1,0 +1,119 @@
+"""Causality audit: does any output at position <= t depend on a token after t? (RESEARCH.md §2, "attention leak")
+
+Two independent tests on random inputs, for every cut t at once (one batch row per cut):
+  suffix:   replace tokens after t, measure max |Δ logits[<= t]|;
+  gradient: ∂(r · logits_t)/∂embedding_s for s > t, with a random direction r; also the influence map (T, T).
+    python -m hoviz audit shakespeare-dense shakespeare-simplicial2-leaky     # exit 1 if any model leaks
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+TOLERANCE = 1e-5  # float32 logits of a causal model change by exactly 0 or by rounding; a leak moves them by >1e-3
+
+
+@dataclass
+class AuditReport:
+    name: str
+    T: int
+    suffix_change: np.ndarray  # (T,) max |Δ logits at positions <= t| when tokens after t change
+    future_grad: np.ndarray  # (T,) max |∂ logits_t / ∂ embedding_s| over s > t
+    influence: np.ndarray  # (T, T) ‖∂ r·logits_t / ∂ embedding_s‖ (row t, column s)
+    tolerance: float = TOLERANCE
+
+    @property
+    def leaks(self) -> bool:
+        return bool(self.worst > self.tolerance)
+
+    @property
+    def worst(self) -> float:
+        return float(max(self.suffix_change.max(initial=0.0), self.future_grad.max(initial=0.0)))
+
+    @property
+    def first_leak(self) -> int | None:
+        bad = np.flatnonzero((self.suffix_change > self.tolerance) | (self.future_grad > self.tolerance))
+        return int(bad[0]) if bad.size else None
+
+
+def audit_model(model, vocab_size: int | None = None, T: int | None = None, n_samples: int = 2, seed: int = 0,
+                name: str = "model", tolerance: float = TOLERANCE) -> AuditReport:
+    """Run both causality tests on `model` (a hoviz GPT) with random tokens; never changes the model's mode."""
+    cfg = model.config
+    V = vocab_size or cfg.vocab_size
+    T = min(T or cfg.block_size, cfg.block_size)
+    device = next(model.parameters()).device
+    g = torch.Generator().manual_seed(seed)
+    was_training = model.training
+    model.eval()
+    suffix = np.zeros(T)
+    future = np.zeros(T)
+    influence = np.zeros((T, T))
+    try:
+        for _ in range(n_samples):
+            x = torch.randint(V, (1, T), generator=g).to(device)  # (1, T)
+            after = torch.arange(T, device=device)[None, :] > torch.arange(T, device=device)[:, None]  # (T, T)
+            # Row t keeps the prefix x[:t+1] and gets a random suffix; two draws of equal shape, so that the
+            # same kernels run on both and a causal model's difference is exactly zero.
+            a, b = (torch.where(after, torch.randint(V, (T, T), generator=g).to(device), x) for _ in range(2))
+            with torch.no_grad():
+                diff = (model(a) - model(b)).abs().amax(-1)  # (T, T): row t = cut, column = position
+            suffix = np.maximum(suffix, diff.masked_fill(after, 0).amax(1).cpu().numpy())
+
+            emb = model.embed(x.repeat(T, 1)).detach().requires_grad_(True)  # (T, T, C): one copy per cut
+            logits = model.forward_embeddings(emb)  # (T, T, V)
+            r = torch.randn(T, logits.shape[-1], generator=g).to(device)  # (T, V) random readout per row
+            picked = logits[torch.arange(T), torch.arange(T)]  # (T, V): row t's logits at position t
+            (grad,) = torch.autograd.grad((picked * r).sum(), emb)  # (T, T, C): ∂ r·logits_t / ∂ emb_s
+            norms = grad.norm(dim=-1).cpu().numpy()  # (T, T) row t, column s
+            influence = np.maximum(influence, norms)
+            future = np.maximum(future, np.where(after.cpu().numpy(), norms, 0.0).max(1))
+    finally:
+        model.train(was_training)
+    return AuditReport(name=name, T=T, suffix_change=suffix, future_grad=future, influence=influence,
+                       tolerance=tolerance)
+
+
+def format_report(rep: AuditReport) -> str:
+    verdict = "LEAKS" if rep.leaks else "causal"
+    lines = [f"{rep.name}: {verdict}  (T={rep.T}, worst {rep.worst:.3g}, tolerance {rep.tolerance:g}"
+             + (f", first leaking cut t={rep.first_leak})" if rep.leaks else ")")]
+    lines.append(f"  {'cut t':>6} {'max |Δlogits[<=t]|':>20} {'max |∂logit_t/∂x_s>t|':>24}")
+    T = rep.T
+    for t in sorted({0, 1, T // 4, T // 2, 3 * T // 4, T - 2, T - 1} & set(range(T))):
+        lines.append(f"  {t:>6} {rep.suffix_change[t]:>20.3g} {rep.future_grad[t]:>24.3g}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    from hoviz.checkpoint import list_checkpoints, load_checkpoint
+    from hoviz.errors import HovizError
+
+    ap = argparse.ArgumentParser(prog="python -m hoviz audit", description=__doc__.splitlines()[0])
+    ap.add_argument("models", nargs="*", help="checkpoint names or paths")
+    ap.add_argument("--all", action="store_true", help="audit every checkpoint in checkpoints/")
+    ap.add_argument("--T", type=int, default=None, help="sequence length (default: block size)")
+    ap.add_argument("--samples", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    names = list(args.models) + (list_checkpoints() if args.all else [])
+    if not names:
+        ap.error("name at least one checkpoint, or pass --all")
+    leaked = False
+    for name in names:
+        try:
+            ckpt = load_checkpoint(name)
+        except HovizError as e:
+            print(f"{name}: cannot load: {e}", file=sys.stderr)
+            leaked = True
+            continue
+        rep = audit_model(ckpt.model, len(ckpt.tokenizer), T=args.T, n_samples=args.samples, seed=args.seed,
+                          name=ckpt.name)
+        print(format_report(rep))
+        leaked |= rep.leaks
+    return 1 if leaked else 0

@@ -1,0 +1,25 @@
+"""The one registry of token mixers. Each mixer maps (B, T, C) -> (B, T, C) and is built from a GPTConfig.
+
+Adding a mixer touches its own file and one line below.
+"""
+
+from __future__ import annotations
+
+from torch import nn
+
+from hoviz.errors import ConfigError
+from hoviz.mixers.dense import DenseAttention
+from hoviz.mixers.simplicial import Simplicial2Attention
+from hoviz.mixers.simplicial_conv import SimplicialConv
+
+MIXERS: dict[str, type[nn.Module]] = {
+    "dense": DenseAttention,
+    "simplicial2": Simplicial2Attention,
+    "simplicial_conv": SimplicialConv,
+}
+
+
+def build_mixer(name: str, config) -> nn.Module:
+    if name not in MIXERS:
+        raise ConfigError(f"unknown mixer {name!r}; known mixers: {sorted(MIXERS)}")
+    return MIXERS[name](config)
