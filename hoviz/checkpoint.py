@@ -99,7 +99,7 @@ def load_checkpoint(name_or_path: str | Path, device: str | torch.device = "cpu"
         raise CheckpointError(f"{weights} does not match its sidecar's SHA-256 (interrupted save or a stray copy); "
                               "restore both files together")
     try:
-        config = GPTConfig.from_dict(meta["config"])
+        model = GPT(GPTConfig.from_dict(meta["config"])).to(device)
     except ConfigError as e:
         raise CheckpointError(f"sidecar {sidecar} has a config this hoviz cannot build: {e}") from e
     tokenizer = tokenizer_from_dict(meta["tokenizer"])
@@ -107,7 +107,6 @@ def load_checkpoint(name_or_path: str | Path, device: str | torch.device = "cpu"
         state = load_file(str(weights), device=str(device))
     except (SafetensorError, OSError, ValueError) as e:
         raise CheckpointError(f"cannot read {weights}: {e}; the file is corrupt or truncated") from e
-    model = GPT(config).to(device)
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as e:

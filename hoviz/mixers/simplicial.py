@@ -57,7 +57,7 @@ def simplicial_mask(T: int, w1=None, w2=None, mask: str = "causal", device=None)
         allowed = allowed & (j > i - w1)
     if w2 is not None:
         allowed = allowed & (l > i - w2)
-    return allowed  # (T, T, T)
+    return allowed.expand(T, T, T)  # (T, T, T)
 
 
 def two_simplicial_reference(q, k1, k2, v1, v2, *, w1=None, w2=None, mask="causal", return_probs=False):
