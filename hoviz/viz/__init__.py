@@ -1,0 +1,62 @@
+"""Plotly figure builders for the hoviz app: numpy in, `plotly.graph_objects.Figure` out, no Streamlit.
+
+Figures stay light (ANCHORS.md: "compute only what is on screen"): heatmaps carry float32 values, thumbnails are
+max-pooled to at most 64 cells a side, and a graph draws all its edges in a few traces (one per width bin).
+    >>> import numpy as np
+    >>> from hoviz.viz.attention import head_heatmap
+    >>> fig = head_heatmap(np.eye(4), ["a", "b", "c", "d"])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MASKED_BG = "rgba(160, 160, 160, 0.35)"  # plot background: NaN (masked) heatmap cells show as grey
+MAX_TICKS = 64  # token tick labels drawn on an axis at most
+
+
+def display_tokens(tokens) -> list[str]:
+    """Token labels with visible whitespace: newline as "↵", space as "␣", tab as "⇥".
+
+    >>> display_tokens(["a", " ", "\\n"])
+    ['a', '␣', '↵']
+    """
+    table = {"\n": "↵", " ": "␣", "\t": "⇥", "": "∅"}
+    return [table.get(t, t.replace("\n", "↵").replace(" ", "␣")) for t in map(str, tokens)]
+
+
+def as_f32(a, decimals: int = 4) -> np.ndarray:
+    """A float32 copy of `a` rounded to `decimals` (what is sent to the browser); NaN stays NaN."""
+    return np.round(np.asarray(a, dtype=np.float64), decimals).astype(np.float32)
+
+
+def pool_max(a: np.ndarray, max_side: int = 64) -> tuple[np.ndarray, int]:
+    """Block-max pool a (T, T) map (NaN = masked) so that each side has at most `max_side` cells.
+
+    Returns the pooled map and the block size; a block is NaN only when all of its cells are.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    T0, T1 = a.shape
+    f = max(1, int(np.ceil(max(T0, T1) / max_side)))
+    if f == 1:
+        return a, 1
+    P0, P1 = -(-T0 // f) * f, -(-T1 // f) * f
+    padded = np.full((P0, P1), np.nan)
+    padded[:T0, :T1] = a
+    blocks = padded.reshape(P0 // f, f, P1 // f, f)
+    all_nan = np.isnan(blocks).all(axis=(1, 3))
+    pooled = np.where(all_nan, np.nan, np.nanmax(np.where(np.isnan(blocks), -np.inf, blocks), axis=(1, 3)))
+    return pooled, f
+
+
+def token_ticks(tokens, start: int = 0, max_ticks: int = MAX_TICKS) -> dict:
+    """Axis settings that label positions start, start+1, ... with their tokens (every k-th when there are many)."""
+    labels = display_tokens(tokens)
+    step = max(1, int(np.ceil(len(labels) / max_ticks)))
+    idx = list(range(0, len(labels), step))
+    return {"tickmode": "array", "tickvals": [start + k for k in idx],
+            "ticktext": [f"{labels[k]}" if step == 1 else f"{start + k}:{labels[k]}" for k in idx],
+            "tickfont": {"size": 9 if len(idx) > 32 else 11}}
+
+
+__all__ = ["MASKED_BG", "as_f32", "display_tokens", "pool_max", "token_ticks"]

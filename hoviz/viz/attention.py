@@ -1,0 +1,196 @@
+"""Pairwise attention views: a grid of all heads' adjacency matrices, one head enlarged with token labels, and the
+head drawn as a weighted directed graph ("a GAT over the complete causal graph"), plus per-head entropy.
+
+A pattern A is (T, T) with rows = query i and columns = key j; A[i, j] is the weight of the edge j -> i.
+Masked cells (the causal future) are NaN and show as the grey background. Works for dense patterns, the
+2-simplicial marginals Σ_l S and Σ_j S, and a simplicial-conv layer's edge-affinity matrix alike.
+    >>> fig = attention_graph(np.tril(np.ones((4, 4))) / np.arange(1, 5)[:, None], list("abcd"), threshold=0.2)
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import networkx as nx
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from hoviz.viz import MASKED_BG, as_f32, display_tokens, pool_max, token_ticks
+
+WIDTH_BINS = (0.0, 0.25, 0.5, 0.75, 1.01)  # edge weight bins -> one trace each
+WIDTHS = (0.8, 1.8, 3.2, 5.0)
+
+
+def causal_allowed(T: int) -> np.ndarray:
+    """(T, T) bool, True where key j <= query i."""
+    return np.tril(np.ones((T, T), dtype=bool))
+
+
+def masked(pattern, allowed=None) -> np.ndarray:
+    """The pattern as float64 with NaN where `allowed` is False (default: the causal future j > i)."""
+    a = np.asarray(pattern, dtype=np.float64)
+    allowed = causal_allowed(a.shape[0]) if allowed is None else np.asarray(allowed, dtype=bool)
+    return np.where(allowed, a, np.nan)
+
+
+def head_entropy(patterns) -> np.ndarray:
+    """Mean row entropy (nats) of each head's pattern, (H,) from (H, T, T); rows are distributions over keys."""
+    p = np.clip(np.nan_to_num(np.asarray(patterns, dtype=np.float64)), 0.0, None)
+    ent = -np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0).sum(-1)  # (H, T)
+    return ent.mean(-1)
+
+
+def uniform_entropy(T: int) -> float:
+    """Mean row entropy of uniform causal attention over T tokens (row i spreads over i+1 keys): the maximum."""
+    return float(np.log(np.arange(1, T + 1)).mean())
+
+
+def heads_grid(patterns, *, titles=None, allowed=None, cols: int = 4, max_side: int = 64,
+               zmax: float | None = None) -> go.Figure:
+    """All heads of a layer as small heatmaps sharing one colour scale (max-pooled to `max_side` cells a side).
+
+    Parameters
+    ----------
+    patterns : (H, T, T) rows = query i, columns = key j.
+    allowed : (T, T) bool, which cells can be non-zero (default: causal j <= i); the rest shows grey.
+    """
+    patterns = np.asarray(patterns, dtype=np.float64)
+    H = patterns.shape[0]
+    titles = list(titles) if titles is not None else [f"head {h}" for h in range(H)]
+    cols = max(1, min(cols, H))
+    rows = -(-H // cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.03,
+                        vertical_spacing=0.08 if rows > 1 else 0.0)
+    zmax = float(np.nanmax(patterns)) if zmax is None else zmax
+    for h in range(H):
+        pooled, f = pool_max(masked(patterns[h], allowed), max_side)
+        pos = np.arange(pooled.shape[0]) * f
+        fig.add_trace(go.Heatmap(z=as_f32(pooled, 3), x=pos, y=pos, coloraxis="coloraxis",
+                                 hovertemplate="query %{y}<br>key %{x}<br>w %{z:.3f}<extra>" + titles[h] + "</extra>"),
+                      row=h // cols + 1, col=h % cols + 1)
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False)
+    fig.update_xaxes(showticklabels=False)
+    fig.update_layout(coloraxis={"colorscale": "Blues", "cmin": 0.0, "cmax": zmax or 1.0,
+                                 "colorbar": {"title": {"text": "weight"}, "thickness": 12}},
+                      plot_bgcolor=MASKED_BG, height=60 + 230 * rows, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    return fig
+
+
+def head_heatmap(pattern, tokens, *, title: str = "", allowed=None, xlabel: str = "key j",
+                 ylabel: str = "query i", colorscale: str = "Blues") -> go.Figure:
+    """One head's (T, T) pattern at full resolution with token labels; masked cells grey, the diagonal dotted."""
+    z = masked(pattern, allowed)
+    T = z.shape[0]
+    ticks = token_ticks(tokens)
+    fig = go.Figure(go.Heatmap(z=as_f32(z), colorscale=colorscale, zmin=0.0,
+                               colorbar={"title": {"text": "weight"}, "thickness": 12},
+                               hovertemplate=f"{ylabel} %{{y}}<br>{xlabel} %{{x}}<br>w %{{z:.3f}}<extra></extra>"))
+    fig.add_shape(type="line", x0=-0.5, y0=-0.5, x1=T - 0.5, y1=T - 0.5, line={"color": "#888", "dash": "dot",
+                                                                              "width": 1})
+    fig.update_xaxes(title=xlabel, **ticks, tickangle=0, side="top")
+    fig.update_yaxes(title=ylabel, autorange="reversed", scaleanchor="x", **ticks)
+    fig.update_layout(title=title or None, plot_bgcolor=MASKED_BG, height=560,
+                      margin={"l": 10, "r": 10, "t": 70 if title else 40, "b": 10})
+    return fig
+
+
+def graph_edges(pattern, threshold: float = 0.1, max_edges: int = 1500, allowed=None) -> list[tuple[int, int, float]]:
+    """Edges (j, i, w) with w = A[i, j] >= threshold, j != i, heaviest first, at most `max_edges`."""
+    a = np.nan_to_num(masked(pattern, allowed))
+    np.fill_diagonal(a, 0.0)
+    i, j = np.nonzero(a >= max(threshold, 1e-12))
+    w = a[i, j]
+    order = np.argsort(-w, kind="stable")[:max_edges]
+    return [(int(j[k]), int(i[k]), float(w[k])) for k in order]
+
+
+def graph_layout(T: int, edges, layout: str = "circular", seed: int = 0) -> np.ndarray:
+    """Node positions (T, 2): "circular" (tokens in reading order clockwise round a circle, the complete-graph
+    picture) or "spring" (networkx's weighted Fruchterman-Reingold: heavily attending tokens pull together)."""
+    g = nx.DiGraph()
+    g.add_nodes_from(range(T))
+    g.add_weighted_edges_from(edges)
+    if layout == "spring":
+        pos = nx.spring_layout(g.to_undirected(), weight="weight", seed=seed, iterations=60)
+    else:
+        pos = {n: (np.sin(2 * np.pi * n / T), np.cos(2 * np.pi * n / T)) for n in range(T)}
+    return np.array([pos[n] for n in range(T)], dtype=np.float64)
+
+
+def attention_graph(pattern, tokens, *, threshold: float = 0.1, layout: str = "circular", max_edges: int = 1500,
+                    allowed=None, title: str = "", seed: int = 0) -> go.Figure:
+    """The head as a weighted directed graph: edge j -> i when query i attends to key j with weight >= threshold.
+
+    Edge width and opacity grow with the weight (a few traces, one per width bin, edges separated by None);
+    an arrowhead near each edge's target shows the direction; node size is the self-attention weight A[i, i].
+    """
+    a = np.nan_to_num(masked(pattern, allowed))
+    T = a.shape[0]
+    labels = display_tokens(tokens)
+    edges = graph_edges(pattern, threshold, max_edges, allowed)
+    xy = graph_layout(T, edges, layout, seed)
+    fig = go.Figure()
+    ew = np.array([w for _, _, w in edges]) if edges else np.zeros(0)
+    for b, (lo, hi) in enumerate(pairwise(WIDTH_BINS)):
+        sel = [e for e, w in zip(edges, ew) if lo <= w < hi]
+        if not sel:
+            continue
+        xs = np.full(3 * len(sel), np.nan)
+        ys = np.full(3 * len(sel), np.nan)
+        src = np.array([j for j, _, _ in sel])
+        dst = np.array([i for _, i, _ in sel])
+        xs[0::3], xs[1::3] = xy[src, 0], xy[dst, 0]
+        ys[0::3], ys[1::3] = xy[src, 1], xy[dst, 1]
+        fig.add_trace(go.Scatter(x=as_f32(xs, 3), y=as_f32(ys, 3), mode="lines", hoverinfo="skip",
+                                 line={"width": WIDTHS[b], "color": f"rgba(31,119,180,{0.25 + 0.18 * b:.2f})"},
+                                 name=f"w in [{lo:.2f}, {min(hi, 1.0):.2f})", legendgroup="edges"))
+    if edges:
+        src = np.array([j for j, _, _ in edges])
+        dst = np.array([i for _, i, _ in edges])
+        tip = xy[src] + 0.8 * (xy[dst] - xy[src])  # arrowheads near the target (the query)
+        d = xy[dst] - xy[src]
+        angle = np.degrees(np.arctan2(d[:, 0], d[:, 1]))  # clockwise from "up", as plotly's marker.angle
+        fig.add_trace(go.Scatter(
+            x=as_f32(tip[:, 0], 3), y=as_f32(tip[:, 1], 3), mode="markers", name="direction (key -> query)",
+            marker={"symbol": "triangle-up", "size": 7, "angle": as_f32(angle, 1), "color": "rgba(31,119,180,0.8)"},
+            customdata=np.stack([src, dst], 1), text=as_f32(ew, 3),
+            hovertemplate="%{customdata[0]} -> %{customdata[1]}: w %{text}<extra></extra>"))
+    self_w = np.diag(a)
+    fig.add_trace(go.Scatter(
+        x=as_f32(xy[:, 0], 3), y=as_f32(xy[:, 1], 3), mode="markers+text", text=labels, textposition="middle center",
+        marker={"size": as_f32(10 + 16 * self_w, 1), "color": np.arange(T), "colorscale": "Viridis",
+                "line": {"width": 1, "color": "white"}},
+        customdata=np.stack([np.arange(T), self_w], 1), name="tokens",
+        hovertemplate="pos %{customdata[0]} %{text}<br>self-weight %{customdata[1]:.3f}<extra></extra>"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x")
+    fig.update_layout(title=title or f"{len(edges)} edges with weight >= {threshold:g}", height=560,
+                      margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h", "y": -0.02},
+                      plot_bgcolor="rgba(0,0,0,0)")
+    return fig
+
+
+def entropy_bar(entropies, titles=None, *, T: int | None = None, highlight: int | None = None) -> go.Figure:
+    """Bar per head of mean row entropy (nats), with the uniform-attention maximum as a dashed line."""
+    e = np.asarray(entropies, dtype=np.float64)
+    titles = list(titles) if titles is not None else [f"head {h}" for h in range(len(e))]
+    colors = ["#ff7f0e" if h == highlight else "#1f77b4" for h in range(len(e))]
+    fig = go.Figure(go.Bar(x=titles, y=as_f32(e), marker_color=colors,
+                           hovertemplate="%{x}: %{y:.3f} nats<extra></extra>"))
+    if T:
+        fig.add_hline(y=uniform_entropy(T), line_dash="dash", annotation_text="uniform (max)",
+                      annotation_position="top left")
+    fig.update_layout(title="mean attention entropy per head (low = focused)", yaxis_title="nats", height=280,
+                      margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    return fig
+
+
+def affinity_matrix(cx: dict) -> np.ndarray:
+    """A simplicial-conv complex (Trace.complex) as a (T, T) matrix: entry [i, j] = weight of edge {j, i}, j < i."""
+    T = int(cx["num_vertices"])
+    m = np.zeros((T, T))
+    e = np.asarray(cx["edges"], dtype=np.int64).reshape(-1, 2)
+    if len(e):
+        m[np.maximum(e[:, 0], e[:, 1]), np.minimum(e[:, 0], e[:, 1])] = np.asarray(cx["edge_weights"])
+    return m

@@ -1,0 +1,67 @@
+"""Causality-audit views (hoviz.audit.AuditReport): the suffix-perturbation test per cut t, the influence map
+‖∂ logit_t / ∂ x_s‖ with the future half (s > t) marked, and a one-line verdict.
+
+A causal model has exact zeros in the future half; a leaky one lights it up (RESEARCH.md §2, "attention leak").
+    >>> ok, text = verdict(report)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from hoviz.viz import as_f32
+
+FLOOR = 1e-12  # zeros are drawn at this value on log scales
+
+
+def verdict(report) -> tuple[bool, str]:
+    """(causal?, a sentence saying why) for an AuditReport."""
+    if report.leaks:
+        return False, (f"LEAK: outputs at position t depend on tokens after t (first at cut t = {report.first_leak}; "
+                       f"worst change {report.worst:.3g} > tolerance {report.tolerance:g}). Training numbers of this "
+                       "model are not trustworthy: fix the mask (j <= i AND l <= i).")
+    return True, (f"Causal: no output at t moved when tokens after t changed, and every gradient into the future "
+                  f"is <= {report.tolerance:g} (worst {report.worst:.3g}, T = {report.T}).")
+
+
+def suffix_figure(suffix_change, future_grad, tolerance: float) -> go.Figure:
+    """Per cut t: max |Δ logits at positions <= t| after re-drawing the suffix, and max |∂ logit_t / ∂ x_s>t|."""
+    sc = np.maximum(np.asarray(suffix_change, dtype=np.float64), FLOOR)
+    fg = np.maximum(np.asarray(future_grad, dtype=np.float64), FLOOR)
+    t = np.arange(len(sc))
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=t, y=as_f32(sc, 14), name="suffix test: max |Δ logits[<= t]|",
+                         marker_color=np.where(sc > tolerance, "#d62728", "#2ca02c").tolist()))
+    fig.add_trace(go.Scatter(x=t, y=as_f32(fg, 14), name="gradient test: max |∂ logit_t / ∂ x_s|, s > t",
+                             mode="lines+markers", line={"color": "#1f77b4"}))
+    fig.add_hline(y=tolerance, line_dash="dash", line_color="black", annotation_text=f"tolerance {tolerance:g}")
+    fig.update_yaxes(type="log", title="change (0 drawn at 1e-12)", range=[np.log10(FLOOR) - 0.5,
+                                                                             max(1.0, np.log10(max(sc.max(),
+                                                                                                   fg.max())) + 0.5)])
+    fig.update_xaxes(title="cut t (tokens after t are changed)")
+    fig.update_layout(title="suffix perturbation per position", height=330, legend={"orientation": "h", "y": -0.3},
+                      margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    return fig
+
+
+def influence_figure(influence, tolerance: float) -> go.Figure:
+    """log10 ‖∂ r·logit_t / ∂ x_s‖ as a (t, s) heatmap; the future triangle s > t is outlined and must stay blank."""
+    inf = np.asarray(influence, dtype=np.float64)
+    T = inf.shape[0]
+    z = np.log10(np.maximum(inf, FLOOR))
+    future = np.triu(np.ones((T, T), dtype=bool), 1)
+    n_leak = int((inf[future] > tolerance).sum())
+    fig = go.Figure(go.Heatmap(z=as_f32(z, 2), colorscale="Viridis", zmin=np.log10(FLOOR), zmax=max(0.0, z.max()),
+                               colorbar={"title": {"text": "log10"}, "thickness": 12},
+                               hovertemplate="output t %{y}<br>input s %{x}<br>log10 %{z:.2f}<extra></extra>"))
+    tri = f"M {-0.5} {-0.5} L {T - 0.5} {-0.5} L {T - 0.5} {T - 0.5} Z"  # upper triangle: s > t
+    color = "#d62728" if n_leak else "#2ca02c"
+    fig.add_shape(type="path", path=tri, line={"color": color, "width": 2, "dash": "dash"},
+                  fillcolor="rgba(214,39,40,0.12)" if n_leak else "rgba(0,0,0,0)")
+    fig.add_annotation(x=0.75 * T, y=0.2 * T, showarrow=False, font={"color": color, "size": 13},
+                       text=f"future s > t: {n_leak} cells > tolerance" if n_leak else "future s > t: all zero")
+    fig.update_xaxes(title="input position s", side="top")
+    fig.update_yaxes(title="output position t", autorange="reversed", scaleanchor="x")
+    fig.update_layout(title="influence ∂ logit_t / ∂ x_s", height=520, margin={"l": 10, "r": 10, "t": 80, "b": 10})
+    return fig

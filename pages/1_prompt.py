@@ -1,0 +1,106 @@
+"""Prompt: the prompt's tokens coloured by the model's surprisal (per-token loss), the top-k next tokens at a chosen
+position, a sampled continuation, and the same prompt through two or three models side by side.
+Match-task models show P(yes) per position against the true labels instead of surprisal.
+"""
+
+import numpy as np
+import streamlit as st
+
+from hoviz.viz.tokens import log_softmax, surprisal, token_strip, topk_bar
+from pages import common
+
+
+def token_view(lm, ids: tuple, pos: int, k: int, where, key: str) -> dict:
+    """Draw the token strip and the top-k bars for one model into `where`; return the arrays shown."""
+    logits, _ = common.trace(lm.key, ids)
+    tokens = lm.tokenizer.tokens(ids)
+    task = lm.meta.get("task")
+    if task:  # a Match model predicts the label of each position, not the next residue
+        from hoviz.tasks import TaskSpec, labels
+
+        spec = TaskSpec.from_dict(task)
+        pair = log_softmax(logits[:, spec.label_tokens])  # (T, 2): log P(no), log P(yes)
+        p_yes = np.exp(pair[:, 1])
+        data = {"ids": np.array(ids), "p_yes": p_yes}
+        if max(ids) < spec.M:
+            import torch
+
+            y = labels(torch.tensor([ids]), spec.name, spec.M)[0].numpy()
+            data["label"] = y
+            acc = float(((p_yes > 0.5) == (y == 1)).mean())
+            where.metric("accuracy on this sequence", f"{acc:.0%}", help="P(yes) > 0.5 against the true labels")
+            shown = [f"{t}{'✓' if lab else ''}" for t, lab in zip(tokens, y)]
+        else:
+            shown = tokens
+        common.plot(token_strip(shown, p_yes, title="P(yes) per position (✓ = true label yes)",
+                                colorbar_title="P(yes)", colorscale="RdBu_r", zmax=1.0, wrap=16, highlight=pos,
+                                value_format=".3f"), f"{lm.name}-p-yes", where=where, key=f"{key}-strip")
+    else:
+        s = surprisal(logits, ids)
+        data = {"ids": np.array(ids), "surprisal": s}
+        mean = float(np.nanmean(s)) if len(ids) > 1 else float("nan")
+        where.metric("mean surprisal", f"{mean:.3f} nats/token ({mean / np.log(2):.2f} bits)",
+                     help="the model's loss on this prompt: -log p(x_t | x_<t), averaged over t >= 1")
+        common.plot(token_strip(tokens, s, title="surprisal per token (nats; the first token has none)",
+                                highlight=pos, zmax=float(np.log(len(lm.tokenizer))) + 1.0),
+                    f"{lm.name}-surprisal", where=where, key=f"{key}-strip")
+    probs = np.exp(log_softmax(logits[pos]))
+    actual = ids[pos + 1] if pos + 1 < len(ids) and not task else None
+    vocab = lm.tokenizer.tokens(range(len(lm.tokenizer)))
+    common.plot(topk_bar(probs, vocab, k, title=f"next token after position {pos} ({tokens[pos]!r})"
+                         + ("; orange = the prompt's actual next token" if actual is not None else ""),
+                         actual=actual), f"{lm.name}-top{k}-pos{pos}", where=where, key=f"{key}-topk")
+    data["probs_at_pos"] = probs
+    return data
+
+
+st.header("Prompt")
+lm = common.require_model()
+enc = common.require_prompt(lm)
+ids = tuple(enc.ids)
+T = len(ids)
+entries = common.zoo()
+
+c1, c2, c3 = st.columns([3, 1, 2])
+pos = common.url_slider("Position for the next-token distribution", "pos", 0, T - 1, T - 1, where=c1)
+k = common.url_slider("top-k", "k", 1, min(30, len(lm.tokenizer)), min(10, len(lm.tokenizer)), where=c2)
+others = [n for n in entries if n != lm.name]
+compare = common.url_multiselect("Side by side with", others, "with", where=c3, max_selections=2,
+                                 help="the same prompt through up to two more models")
+
+columns = st.columns(1 + len(compare)) if compare else [st.container()]
+exported = {}
+for col, name in zip(columns, [lm.name, *compare]):
+    col.subheader(name)
+    col.caption(entries[name].label() if name in entries else "")
+    with common.boundary(f"Checkpoint {name} failed to load", where=col):
+        other = lm if name == lm.name else common.load_model(name)
+        e, err = (enc, None) if other is lm else common.encode(other, st.session_state.get("prompt", ""))
+        if err:
+            col.warning(f"{name} cannot read this prompt: {err}")
+            continue
+        if e.dropped and other is not lm:
+            col.warning(common.truncation_message(other, e.dropped))
+        with st.spinner(f"Running {name}..."):
+            exported[name] = token_view(other, tuple(e.ids), min(pos, len(e.ids) - 1), k, col, key=f"view-{name}")
+
+if not lm.meta.get("task") and common.url_toggle("Sample a continuation", "sample", False,
+                                                 help="runs the model once per new token; cached per seed"):
+    s1, s2, s3, s4 = st.columns(4)
+    temperature = common.url_slider("temperature", "temp", 0.1, 2.0, 0.8, where=s1, step=0.05)
+    top_k = common.url_slider("top-k (sampling)", "topk", 1, len(lm.tokenizer), min(20, len(lm.tokenizer)), where=s2)
+    n_new = common.url_slider("new tokens", "n_new", 0, 400, 120, where=s3, step=10)
+    seed = common.url_number("seed", "seed", 0, 2**31 - 1, 0, where=s4)
+    if n_new:
+        with st.spinner("Sampling..."):
+            new = common.sample(lm.key, ids, n_new, temperature, top_k, seed)
+        text = lm.tokenizer.decode(new)
+        st.code(lm.tokenizer.decode(ids[-80:]) + "▌" + text, language=None, wrap_lines=True)
+        st.caption("▌ marks where the prompt (its last 80 tokens) ends and the sample begins; same seed, same text.")
+        exported.setdefault(lm.name, {})["sample_ids"] = np.array(new)
+
+d1, d2 = st.columns(2)
+common.download_npz("Download arrays (NPZ)", {f"{m}/{a}": v for m, arr in exported.items() for a, v in arr.items()},
+                    "hoviz-prompt.npz", key="dl-npz", where=d1)
+common.download_json("Download as JSON", {"prompt": st.session_state.get("prompt", ""), "models": exported},
+                     "hoviz-prompt.json", key="dl-json", where=d2)
