@@ -1,0 +1,576 @@
+"""`python -m hoviz bench [--quick] [--out PATH]`: one process, side by side, time and peak memory.
+
+2-simplicial attention (Roy et al. 2025, arXiv 2507.02754): the plain (B, H, T, T, T) definition against hoviz's
+blockwise kernel, full causal and windowed; dense attention (explicit softmax and fused SDPA) for reference; every
+zoo checkpoint (tokens/s, memory, FLOPs/token); the app's trace pipeline; on CUDA, TFLOP/s against a measured bf16
+matmul. Prints tables and writes JSON (default benchmarks/bench-<device>.json) for the app's Compare page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import ctypes
+import datetime
+import gc
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch.utils.flop_counter import FlopCounterMode, sdpa_flop_count
+
+from hoviz.config import GPTConfig
+from hoviz.errors import HovizError
+from hoviz.flops import causal_pairs, flops_per_token
+from hoviz.mixers.simplicial import two_simplicial_attention, two_simplicial_reference
+from hoviz.mixers.simplicial_blockwise import default_block_size
+from hoviz.model import GPT
+
+MiB = 2**20
+BENCH_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
+MEMORY_METHODS = {
+    "hwm": "CPU peak = VmHWM - VmRSS of this process around one call: the high-water mark is reset through "
+           "/proc/self/clear_refs, glibc's mmap threshold is pinned at 64 KiB and the heap trimmed first, so freed "
+           "tensors leave the RSS and every measurement starts clean",
+    "subprocess": "CPU peak = VmHWM (or ru_maxrss) - VmRSS after setup and a T=8 warm-up (lazy library init), "
+                  "in a fresh Python process per measurement",
+    "cuda": "CUDA peak = torch.cuda.max_memory_allocated() - memory_allocated() around one call",
+}
+
+
+# ---------------------------------------------------------------- measuring
+
+def _status_kb(field: str, path: str = "/proc/self/status") -> int:
+    for line in Path(path).read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise OSError(f"no {field} in {path}")
+
+
+def _libc():
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+
+
+def hwm_available() -> bool:
+    """Whether this process can reset its own peak RSS (Linux >= 4.0, /proc writable)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return _status_kb("VmHWM") > 0 and _libc() is not None
+    except OSError:
+        return False
+
+
+def pin_malloc() -> None:
+    """Fixed mmap threshold: tensors above 64 KiB are mmapped and go back to the OS when freed."""
+    libc = _libc()
+    if libc is not None:
+        libc.mallopt(-3, 64 * 1024)  # M_MMAP_THRESHOLD (pinning it also stops glibc's dynamic raising)
+        libc.mallopt(-1, 128 * 1024)  # M_TRIM_THRESHOLD
+
+
+def peak_extra_mb(run, device: str, method: str) -> float:
+    """Peak memory above the baseline during one call of `run` (already warmed up), in MiB."""
+    gc.collect(1)  # young generations only: a full collection costs ~0.1 s once torch is imported
+    if device == "cuda":
+        torch.cuda.synchronize()
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+        base = torch.cuda.memory_allocated()
+        out = run()
+        torch.cuda.synchronize()
+        del out
+        return (torch.cuda.max_memory_allocated() - base) / MiB
+    _libc().malloc_trim(0)
+    base = _status_kb("VmRSS")
+    Path("/proc/self/clear_refs").write_text("5")  # VmHWM := VmRSS
+    out = run()
+    peak = _status_kb("VmHWM")
+    del out
+    return max(0, peak - base) / 1024
+
+
+def median_ms(run, device: str, repeats: int, warmup: int = 1, budget_s: float = 6.0) -> float:
+    """Median wall time of `run` in ms over up to `repeats` calls after `warmup` (stops early past budget_s)."""
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    for _ in range(warmup):
+        run()
+    sync()
+    times, start = [], time.perf_counter()
+    while len(times) < repeats and (len(times) < 2 or time.perf_counter() - start < budget_s):
+        t = time.perf_counter()
+        run()
+        sync()
+        times.append((time.perf_counter() - t) * 1e3)
+    return statistics.median(times)
+
+
+# ---------------------------------------------------------------- the cases, each built from a JSON-able spec
+
+def naive_bytes(T: int, B: int, H: int, itemsize: int, backward: bool) -> int:
+    """Estimated peak of the plain definition: 4 live (B, H, T, T, T) tensors forward, 6 with backward.
+
+    Measured at T = 128 (float32): ~3.2 forward, ~3.7 with backward; the estimate errs on the safe side.
+    """
+    return (6 if backward else 4) * B * H * T**3 * itemsize + T**3
+
+
+def _inputs(spec, n, device, dtype):
+    g = torch.Generator(device="cpu").manual_seed(0)
+    shape = (spec["B"], spec["H"], spec["T"], spec["D"])
+    return [torch.randn(shape, generator=g).to(device, dtype).requires_grad_(spec["backward"]) for _ in range(n)]
+
+
+def _call(fn, xs, backward):
+    def run():
+        if not backward:
+            with torch.no_grad():
+                return fn(*xs)
+        out = fn(*xs)
+        out.backward(torch.ones_like(out))
+        for x in xs:
+            x.grad = None
+        return None
+    return run
+
+
+def _model(spec, device):
+    if spec.get("name"):
+        import hoviz
+        return hoviz.load_checkpoint(spec["name"], device=device).model
+    torch.manual_seed(0)
+    return GPT(GPTConfig(**spec["config"])).to(device)
+
+
+def model_run(model, T: int, B: int, train: bool, device: str):
+    """One inference forward, or one training step (forward, loss, backward, AdamW), on random tokens."""
+    g = torch.Generator(device="cpu").manual_seed(0)
+    idx = torch.randint(model.config.vocab_size, (B, T + 1), generator=g).to(device)
+    if not train:
+        model = model.eval()
+
+        def run():
+            with torch.no_grad():
+                return model(idx[:, :T])
+        return run
+    model = copy.deepcopy(model).train()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-5)
+
+    def step():
+        _, loss = model(idx[:, :T], idx[:, 1:])
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+    return step
+
+
+def build_run(spec: dict, device: str, dtype: torch.dtype):
+    """A closure for one measurement; specs are plain dicts so that a child process can rebuild them."""
+    if spec["group"] in ("simplicial2", "windowed"):
+        xs = _inputs(spec, 5, device, dtype)
+        w = {"w1": spec.get("w1"), "w2": spec.get("w2")}
+        if spec["impl"] == "naive":
+            return _call(lambda *a: two_simplicial_reference(*a, **w), xs, spec["backward"])
+        return _call(lambda *a: two_simplicial_attention(*a, **w), xs, spec["backward"])
+    if spec["group"] == "dense":
+        xs = _inputs(spec, 3, device, dtype)
+        if spec["impl"] == "sdpa":
+            return _call(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True), xs, spec["backward"])
+        return _call(dense_explicit, xs, spec["backward"])
+    return model_run(_model(spec, device), spec["T"], spec["B"], spec["train"], device)
+
+
+def dense_explicit(q, k, v):
+    """softmax(QKᵀ/√D) V with the (B, H, T, T) pattern materialised, as the app's traced path does."""
+    T = q.shape[-2]
+    logits = (q @ k.transpose(-2, -1)) / math.sqrt(q.shape[-1])  # (B, H, T, T)
+    causal = torch.ones(T, T, dtype=torch.bool, device=q.device).tril()
+    return logits.masked_fill(~causal, float("-inf")).softmax(-1) @ v  # (B, H, T, D)
+
+
+def measure(spec: dict, ctx: dict, repeats: int) -> dict:
+    """Time (median ms) and peak extra memory (MiB) of one spec."""
+    run = build_run(spec, ctx["device"], ctx["dtype"])
+    ms = median_ms(run, ctx["device"], repeats)
+    if ctx["memory"] == "subprocess":
+        mb = _child_peak_mb(spec, ctx)
+    else:
+        mb = peak_extra_mb(run, ctx["device"], ctx["memory"])
+    del run
+    return {"ms": round(ms, 4), "peak_mb": round(mb, 3)}
+
+
+def _child_peak_mb(spec: dict, ctx: dict) -> float:
+    arg = json.dumps({"spec": spec, "dtype": str(ctx["dtype"]).split(".")[-1]})
+    res = subprocess.run([sys.executable, "-m", "hoviz.bench", "--child", arg], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parent.parent, check=True)
+    return float(res.stdout.strip().splitlines()[-1])
+
+
+def _child(arg: str) -> int:
+    """Measure one spec in this fresh process and print MiB."""
+    import resource
+    job = json.loads(arg)
+    pin_malloc()
+    dtype = getattr(torch, job["dtype"])
+    build_run({**job["spec"], "T": min(8, job["spec"]["T"])}, "cpu", dtype)()  # lazy library init, not the op's
+    run = build_run(job["spec"], "cpu", dtype)
+    if hwm_available():  # import-time transients can leave ru_maxrss above the op's own peak
+        print(peak_extra_mb(run, "cpu", "hwm"))
+        return 0
+    base = _status_kb("VmRSS")
+    run()
+    print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)  # ru_maxrss is in KiB on Linux
+    return 0
+
+
+# ---------------------------------------------------------------- the tables
+
+def bench_simplicial(ctx, Ts, windows, repeats) -> tuple[list, list]:
+    B, H, D, dev = ctx["B"], ctx["H"], ctx["D"], ctx["device"]
+    item = torch.finfo(ctx["dtype"]).bits // 8
+    rows, wrows = [], []
+    for T in Ts:
+        for backward in (False, True):
+            useful = 4 * D * H * B * causal_pairs(T, None, None) * (3 if backward else 1)
+            naive = None
+            for impl in ("naive", "hoviz"):
+                spec = {"group": "simplicial2", "impl": impl, "T": T, "B": B, "H": H, "D": D, "backward": backward}
+                row = {"impl": impl, "pass": "forward+backward" if backward else "forward", "T": T, "B": B, "H": H,
+                       "D": D, "dtype": str(ctx["dtype"]).split(".")[-1], "device": dev}
+                est = naive_bytes(T, B, H, item, backward)
+                if impl == "naive" and est > ctx["naive_budget"]:
+                    row.update(ms=None, peak_mb=None, note=f"skipped: needs ~{est / 2**30:.1f} GiB > budget "
+                                                          f"{ctx['naive_budget'] / 2**30:.1f} GiB")
+                else:
+                    row.update(measure(spec, ctx, repeats))
+                    row["gflops"] = round(useful / row["ms"] / 1e6, 3)
+                if impl == "hoviz":
+                    row["block_size"] = default_block_size(T, H, D, B=B, itemsize=max(item, 4), device=dev)
+                    if naive and naive.get("ms"):
+                        row["vs_naive_time"] = round(row["ms"] / naive["ms"], 4)
+                        row["vs_naive_mem"] = round(row["peak_mb"] / max(naive["peak_mb"], 1e-3), 4)
+                _tflops(row, ctx)
+                rows.append(row)
+                naive = row
+    T = max(Ts)
+    full = {}
+    for w1, w2 in [(None, None)] + windows:
+        for backward in (False, True):
+            spec = {"group": "windowed", "impl": "hoviz", "T": T, "B": B, "H": H, "D": D, "w1": w1, "w2": w2,
+                    "backward": backward}
+            row = {"impl": "hoviz", "pass": "forward+backward" if backward else "forward", "T": T, "w1": w1,
+                   "w2": w2, "B": B, "H": H, "D": D, "device": dev,
+                   "block_size": default_block_size(T, H, D, B=B, w1=w1, w2=w2, itemsize=max(item, 4),
+                                                    device=dev)}
+            row.update(measure(spec, ctx, repeats))
+            row["gflops"] = round(4 * D * H * B * causal_pairs(T, w1, w2) * (3 if backward else 1) / row["ms"] / 1e6,
+                                  3)
+            if w1 is None and w2 is None:
+                full[backward] = row["ms"]
+            row["speedup_vs_full"] = round(full[backward] / row["ms"], 3)
+            _tflops(row, ctx)
+            wrows.append(row)
+    return rows, wrows
+
+
+def bench_dense(ctx, Ts, repeats) -> list:
+    B, H, D = ctx["B"], ctx["H"], ctx["D"]
+    rows = []
+    for T in Ts:
+        for backward in (False, True):
+            for impl in ("explicit", "sdpa"):
+                spec = {"group": "dense", "impl": impl, "T": T, "B": B, "H": H, "D": D, "backward": backward}
+                row = {"impl": impl, "pass": "forward+backward" if backward else "forward", "T": T, "B": B, "H": H,
+                       "D": D, "device": ctx["device"], **measure(spec, ctx, repeats)}
+                row["gflops"] = round(4 * D * H * B * T * (T + 1) / 2 * (3 if backward else 1) / row["ms"] / 1e6, 3)
+                _tflops(row, ctx)
+                rows.append(row)
+    return rows
+
+
+def _tflops(row, ctx):
+    if ctx["device"] == "cuda" and row.get("gflops"):
+        row["tflops"] = round(row["gflops"] / 1e3, 3)
+        row["fraction_of_matmul"] = round(row["tflops"] / ctx["matmul_tflops"], 4)
+
+
+def zoo(ctx) -> tuple[list[dict], str]:
+    """Model specs: every checkpoint, else nothing (and a message saying so)."""
+    try:
+        import hoviz
+        names = hoviz.list_checkpoints()
+    except ImportError as e:
+        return [], f"checkpoint loader not importable ({e}): models table empty"
+    if not names:
+        return [], "no checkpoints in the zoo (checkpoints/ or $HOVIZ_CHECKPOINTS): models table empty; `make zoo`"
+    return [{"name": n} for n in names], f"{len(names)} checkpoint(s)"
+
+
+def bench_models(ctx, specs, T_max, batch, repeats) -> list:
+    rows = []
+    for base in specs:
+        row = {"model": base["name"], "device": ctx["device"]}
+        try:
+            model = _model(base, ctx["device"])
+        except HovizError as e:  # a broken checkpoint is a row, not a crash
+            rows.append({**row, "note": f"cannot load: {e}"})
+            continue
+        cfg = model.config
+        T, B = min(cfg.block_size, T_max), batch
+        if cfg.s2_mask == "leaky" and "simplicial2" in cfg.mixers:  # the exhibit runs the (T, T, T) definition
+            while B > 1 and cfg.n_layer * naive_bytes(T, B, cfg.n_head, 4, True) > ctx["naive_budget"]:
+                B //= 2
+            while T > 8 and cfg.n_layer * naive_bytes(T, B, cfg.n_head, 4, True) > ctx["naive_budget"]:
+                T //= 2
+        row.update(mixers=cfg.mixers, params=model.num_params(), T=T, B=B)
+        for train in (False, True):
+            spec = {**base, "group": "model", "T": T, "B": B, "train": train}
+            m = measure(spec, ctx, repeats)
+            key = "train" if train else "infer"
+            row[f"{key}_tokens_per_s"] = round(B * T / m["ms"] * 1e3, 1)
+            row[f"{key}_ms"], row[f"{key}_peak_mb"] = m["ms"], m["peak_mb"]
+        row["flops_per_token"] = flops_per_token(cfg, T)
+        row["flops_per_token_executed"] = flops_per_token(cfg, T, executed=True, batch=B, device=ctx["device"])
+        row["flops_per_token_counted"] = counted_flops_per_token(model, T, B, ctx["device"])
+        row["counted_vs_executed"] = round(row["flops_per_token_counted"] / row["flops_per_token_executed"], 4)
+        row["infer_gflops"] = round(row["flops_per_token"] * row["infer_tokens_per_s"] / 1e9, 3)
+        _tflops({**row, "gflops": row["infer_gflops"]}, ctx)
+        rows.append(row)
+        del model
+    return rows
+
+
+def counted_flops_per_token(model, T: int, B: int, device: str) -> float:
+    """FlopCounterMode's count of one forward, per token (CPU fused SDPA is taught to it: it has no formula)."""
+    sdpa = {torch.ops.aten._scaled_dot_product_flash_attention_for_cpu:
+            lambda q, k, v, *a, out_shape=None, **kw: sdpa_flop_count(q, k, v)}
+    idx = torch.zeros(B, T, dtype=torch.long, device=device)
+    counter = FlopCounterMode(display=False, custom_mapping=sdpa)
+    with torch.no_grad(), counter:
+        model.eval()(idx)
+    return counter.get_total_flops() / (B * T)
+
+
+def bench_pipeline(model, idx: torch.Tensor, *, device: str = "cpu", repeats: int = 5) -> dict:
+    """Time the app's pipeline on one prompt: `hoviz.run_with_trace` (all layers, default captures) vs a bare forward.
+
+    The figure builders will be timed here too once they exist. Returns {"forward_ms", "trace_ms", "trace_overhead"}
+    or {"note"} when hoviz.trace cannot be imported.
+    """
+    try:
+        from hoviz.trace import run_with_trace
+    except ImportError as e:
+        return {"note": f"hoviz.trace not importable: {e}"}
+    model = model.eval()
+
+    def bare():
+        with torch.no_grad():
+            return model(idx)
+    fwd = median_ms(bare, device, repeats)
+    trace = median_ms(lambda: run_with_trace(model, idx), device, repeats)
+    return {"prompt_tokens": idx.shape[1], "forward_ms": round(fwd, 3), "trace_ms": round(trace, 3),
+            "trace_overhead": round(trace / fwd, 3)}
+
+
+def matmul_tflops(device: str, n: int = 8192, repeats: int = 10) -> float:
+    a, b = (torch.randn(n, n, device=device, dtype=torch.bfloat16) for _ in range(2))
+    return 2 * n**3 / median_ms(lambda: a @ b, device, repeats, warmup=3) / 1e9
+
+
+# ---------------------------------------------------------------- report
+
+def targets(srows: list, wrows: list) -> list[dict]:
+    """Issue 6's targets, where this run measured what they need."""
+    def get(rows, **kw):
+        hit = [r for r in rows if all(r.get(k) == v for k, v in kw.items()) and r.get("ms")]
+        return hit[0] if hit else None
+
+    out = []
+    for pas, what, key, limit in [("forward", "memory", "peak_mb", 1 / 8), ("forward", "time", "ms", 1.0),
+                                  ("forward+backward", "time", "ms", 1.0),
+                                  ("forward+backward", "memory", "peak_mb", 1 / 8)]:
+        n, h = get(srows, impl="naive", T=256, **{"pass": pas}), get(srows, impl="hoviz", T=256, **{"pass": pas})
+        if n and h:
+            v = h[key] / max(n[key], 1e-3)
+            out.append({"target": f"T=256 {pas} {what}, hoviz / naive", "value": round(v, 4), "limit": limit,
+                        "met": v <= limit})
+    h = get(srows, impl="hoviz", T=512, **{"pass": "forward+backward"})
+    if h:
+        out.append({"target": "T=512 forward+backward extra memory (MiB)", "value": h["peak_mb"], "limit": 1024,
+                    "met": h["peak_mb"] <= 1024})
+    for pas in ("forward", "forward+backward"):
+        w = get(wrows, T=512, w1=32, w2=32, **{"pass": pas})
+        if w:
+            out.append({"target": f"T=512 {pas} speed-up, windows (32, 32) vs full causal",
+                        "value": w["speedup_vs_full"], "limit": 10, "met": w["speedup_vs_full"] >= 10})
+    return out
+
+
+def machine_info(ctx, quick: bool) -> dict:
+    cpu = platform.processor()
+    try:
+        cpu = next(x.split(":", 1)[1].strip() for x in Path("/proc/cpuinfo").read_text().splitlines()
+                   if x.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    info = {"device": ctx["device"], "cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "torch": torch.__version__, "python": platform.python_version(), "platform": platform.platform(),
+            "date": datetime.datetime.now().isoformat(timespec="seconds"), "quick": quick,
+            "dtype": str(ctx["dtype"]).split(".")[-1], "B": ctx["B"], "H": ctx["H"], "D": ctx["D"],
+            "memory_method": MEMORY_METHODS[ctx["memory"]], "naive_budget_gib": ctx["naive_budget"] / 2**30,
+            "timing": "median over repeats after one warm-up call; fwd+bwd FLOPs counted as 3x forward"}
+    if hasattr(os, "getloadavg"):
+        info["load_avg_start"] = [round(x, 2) for x in os.getloadavg()]
+    return info
+
+
+def table(title: str, rows: list, cols: list[tuple[str, str]]) -> None:
+    print(f"\n{title}")
+    if not rows:
+        print("  (none)")
+        return
+    cells = [[h for h, _ in cols]] + [["-" if r.get(k) is None else _fmt(r.get(k)) for _, k in cols] for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(cols))]
+    for c in cells:
+        print("  " + "  ".join(x.rjust(w) for x, w in zip(c, widths)))
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.3g}" if abs(v) < 1000 else f"{v:.0f}"
+    if isinstance(v, list):
+        return ",".join(map(str, v))
+    return str(v)
+
+
+def side_by_side(rows: list) -> list:
+    """One line per (T, pass): naive and hoviz next to each other."""
+    out = {}
+    for r in rows:
+        o = out.setdefault((r["T"], r["pass"]), {"T": r["T"], "pass": r["pass"]})
+        for k in ("ms", "peak_mb", "gflops", "note", "block_size", "vs_naive_time", "vs_naive_mem", "tflops"):
+            if k in r:
+                o[f"{r['impl']}_{k}"] = r[k]
+    return list(out.values())
+
+
+def report(res: dict, ctx: dict) -> None:
+    m = res["machine"]
+    print(f"hoviz bench on {m['device']} ({m['cpu']}, {m['cores']} cores, torch {m['torch']} with "
+          f"{m['torch_threads']} threads, load {m.get('load_avg_start')}), {m['dtype']}, B={m['B']} H={m['H']} "
+          f"D={m['D']}")
+    print(f"memory: {m['memory_method']}.\ntime: {m['timing']}.")
+    if res["cuda"].get("bf16_matmul_tflops"):
+        print(f"cuda: {res['cuda']['name']}, bf16 8192^3 matmul {res['cuda']['bf16_matmul_tflops']:.1f} TFLOP/s")
+    extra = [("TFLOP/s", "hoviz_tflops")] if ctx["device"] == "cuda" else []
+    table("2-simplicial attention: naive (B,H,T,T,T) definition vs hoviz blockwise", side_by_side(res["simplicial2"]),
+          [("T", "T"), ("pass", "pass"), ("naive ms", "naive_ms"), ("hoviz ms", "hoviz_ms"),
+           ("time h/n", "hoviz_vs_naive_time"), ("naive MiB", "naive_peak_mb"), ("hoviz MiB", "hoviz_peak_mb"),
+           ("mem h/n", "hoviz_vs_naive_mem"), ("hoviz GFLOP/s", "hoviz_gflops"), ("block", "hoviz_block_size"),
+           *extra, ("naive", "naive_note")])
+    table("2-simplicial windowed (hoviz), speed-up against full causal at the same T", res["windowed"],
+          [("T", "T"), ("w1", "w1"), ("w2", "w2"), ("pass", "pass"), ("ms", "ms"), ("MiB", "peak_mb"),
+           ("GFLOP/s", "gflops"), ("x vs full", "speedup_vs_full"), ("block", "block_size")])
+    table("dense causal attention (reference)", res["dense"],
+          [("T", "T"), ("impl", "impl"), ("pass", "pass"), ("ms", "ms"), ("MiB", "peak_mb"), ("GFLOP/s", "gflops")])
+    print(f"\nmodels: {m['models']}")
+    table("zoo models (FLOPs/token: analytic useful; counted = FlopCounterMode / analytic as executed)", res["models"],
+          [("model", "model"), ("T", "T"), ("B", "B"), ("params", "params"), ("infer tok/s", "infer_tokens_per_s"),
+           ("train tok/s", "train_tokens_per_s"), ("infer MiB", "infer_peak_mb"), ("train MiB", "train_peak_mb"),
+           ("FLOPs/tok", "flops_per_token"), ("counted/exec", "counted_vs_executed"), ("note", "note")])
+    table("app pipeline: run_with_trace vs bare forward", res["pipeline"],
+          [("model", "model"), ("tokens", "prompt_tokens"), ("forward ms", "forward_ms"), ("trace ms", "trace_ms"),
+           ("overhead x", "trace_overhead"), ("note", "note")])
+    table("targets (issue 6)", res["targets"], [("target", "target"), ("value", "value"), ("limit", "limit"),
+                                                 ("met", "met")])
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m hoviz bench", description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="a small smoke run (seconds)")
+    p.add_argument("--out", help="JSON path (default benchmarks/bench-<device>.json)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--dtype", choices=["float32", "bfloat16", "float64"], help="default float32 (bfloat16 on CUDA)")
+    p.add_argument("--T", help="comma-separated sequence lengths (default 64,128,256,512)")
+    p.add_argument("--repeats", type=int, help="timed calls per measurement (default 5, quick 2)")
+    p.add_argument("--naive-budget-gb", type=float, default=4.0, help="largest estimated naive footprint to run")
+    p.add_argument("--memory", choices=["auto", "hwm", "subprocess"], default="auto", help="CPU peak-memory method")
+    p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's; --quick uses 1)")
+    p.add_argument("--child", help=argparse.SUPPRESS)
+    a = p.parse_args(argv)
+    if a.child:
+        return _child(a.child)
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if a.device == "auto" else a.device
+    if device == "cuda" and not torch.cuda.is_available():
+        print("--device cuda: no CUDA device here", file=sys.stderr)
+        return 2
+    memory = "cuda" if device == "cuda" else a.memory
+    if memory == "auto":
+        memory = "hwm" if hwm_available() else "subprocess"
+    if memory == "hwm":
+        pin_malloc()
+    dtype = getattr(torch, a.dtype or ("bfloat16" if device == "cuda" else "float32"))
+    quick = a.quick
+    B, H, D = (1, 2, 8) if quick else (1, 4, 32)
+    Ts = [int(t) for t in a.T.split(",")] if a.T else ([16, 32] if quick else [64, 128, 256, 512])
+    windows = [(4, 4), (8, 2)] if quick else [(8, 8), (32, 32), (64, 16), (128, 128)]
+    repeats = a.repeats or (2 if quick else 5)
+    avail = _status_kb("MemAvailable", "/proc/meminfo") * 1024 if Path("/proc/meminfo").exists() and device == "cpu" else math.inf
+    ctx = {"device": device, "dtype": dtype, "memory": memory, "B": B, "H": H, "D": D,
+           "naive_budget": min(a.naive_budget_gb * 2**30, avail / 2)}
+    threads = torch.get_num_threads()
+    if a.threads or quick:
+        torch.set_num_threads(a.threads or 1)  # tiny sizes gain nothing from threads, and lose a lot when shared
+    try:
+        res = run_all(ctx, quick, Ts, windows, repeats)
+    finally:
+        torch.set_num_threads(threads)
+    out = Path(a.out) if a.out else BENCH_DIR / f"bench-{device}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(res, indent=1, default=str) + "\n")
+    report(res, ctx)
+    print(f"\nwrote {out}")
+    return 0
+
+
+def run_all(ctx: dict, quick: bool, Ts: list, windows: list, repeats: int) -> dict:
+    """Every table, in one process."""
+    device = ctx["device"]
+    torch.manual_seed(0)
+    res = {"machine": machine_info(ctx, quick), "cuda": {"available": torch.cuda.is_available()}}
+    if device == "cuda":
+        ctx["matmul_tflops"] = matmul_tflops(device)
+        res["cuda"].update(name=torch.cuda.get_device_name(), bf16_matmul_tflops=round(ctx["matmul_tflops"], 2))
+    res["simplicial2"], res["windowed"] = bench_simplicial(ctx, Ts, windows, repeats)
+    res["dense"] = bench_dense(ctx, Ts, repeats)
+    specs, zoo_msg = zoo(ctx)
+    res["models"] = bench_models(ctx, specs, 32 if quick else 256, 1 if quick else 4, repeats)
+    res["pipeline"] = []
+    pipe_specs = specs or [{"name": None, "config": {"mixers": [k] * 4}, "label": f"init:{k}"}
+                           for k in ("dense", "simplicial2", "simplicial_conv")]
+    for spec in pipe_specs:
+        model = _model(spec, device)
+        idx = torch.randint(model.config.vocab_size, (1, min(32 if quick else 128, model.config.block_size)),
+                            device=device)
+        res["pipeline"].append({"model": spec.get("label") or spec["name"],
+                                **bench_pipeline(model, idx, device=device, repeats=repeats)})
+    res["targets"] = targets(res["simplicial2"], res["windowed"])
+    if hasattr(os, "getloadavg"):
+        res["machine"]["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
+    res["machine"]["models"] = zoo_msg
+    return res
+
+
+if __name__ == "__main__":
+    sys.exit(main())
