@@ -109,6 +109,7 @@ class Simplicial2Attention(nn.Module):
         self.proj = nn.Linear(config.n_embd, config.n_embd)
         self.hook_qk = HookPoint()  # (3, B, H, T, D): q, k1, k2 as the kernel sees them
         self.hook_pattern = HookPoint()  # (B, H, T, T, T): the full pattern, only when explicitly asked
+        self.block_size: int | None = None  # query rows per kernel block; None: the kernel's (CPU-tuned) choice
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         B, T, C = x.shape
@@ -124,6 +125,6 @@ class Simplicial2Attention(nn.Module):
                                                 return_probs=True)
             self.hook_pattern(probs)
         else:
-            y = two_simplicial_attention(q, k1, k2, v1, v2, w1=self.w1, w2=self.w2)
+            y = two_simplicial_attention(q, k1, k2, v1, v2, w1=self.w1, w2=self.w2, block_size=self.block_size)
         y = y.transpose(1, 2).contiguous().view(B, T, C)
         return self.proj(self.norm(y))
