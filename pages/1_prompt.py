@@ -9,8 +9,10 @@ import streamlit as st
 from hoviz.viz.tokens import log_softmax, surprisal, token_strip, topk_bar
 from pages import common
 
+common.ensure_frame()
 
-def token_view(lm, ids: tuple, pos: int, k: int, where, key: str) -> dict:
+
+def token_view(lm, ids: tuple, pos: int, k: int, where, key: str, wrap: int = 32) -> dict:
     """Draw the token strip and the top-k bars for one model into `where`; return the arrays shown."""
     logits, _ = common.trace(lm.key, ids)
     tokens = lm.tokenizer.tokens(ids)
@@ -32,17 +34,17 @@ def token_view(lm, ids: tuple, pos: int, k: int, where, key: str) -> dict:
             shown = [f"{t}{'✓' if lab else ''}" for t, lab in zip(tokens, y)]
         else:
             shown = tokens
-        common.plot(token_strip(shown, p_yes, title="P(yes) per position (✓ = true label yes)",
-                                colorbar_title="P(yes)", colorscale="RdBu_r", zmax=1.0, wrap=16, highlight=pos,
-                                value_format=".3f"), f"{lm.name}-p-yes", where=where, key=f"{key}-strip")
+        common.plot(token_strip(shown, p_yes, title="P(yes) per position (✓: the true label is yes)",
+                                colorbar_title="P(yes)", colorscale="RdBu_r", zmax=1.0, wrap=min(wrap, 16),
+                                highlight=pos, value_format=".3f"), f"{lm.name}-p-yes", where=where, key=f"{key}-strip")
     else:
         s = surprisal(logits, ids)
         data = {"ids": np.array(ids), "surprisal": s}
         mean = float(np.nanmean(s)) if len(ids) > 1 else float("nan")
-        where.metric("mean surprisal", f"{mean:.3f} nats/token ({mean / np.log(2):.2f} bits)",
-                     help="the model's loss on this prompt: -log p(x_t | x_<t), averaged over t >= 1")
-        common.plot(token_strip(tokens, s, title="surprisal per token (nats; the first token has none)",
-                                highlight=pos, zmax=float(np.log(len(lm.tokenizer))) + 1.0),
+        where.metric("mean surprisal (nats/token)", f"{mean:.3f}", help=f"{mean / np.log(2):.3f} bits/token: the "
+                     "model's loss on this prompt, -log p(x_t | x_<t), averaged over t >= 1")
+        common.plot(token_strip(tokens, s, title="surprisal per token (nats)", wrap=wrap, highlight=pos,
+                                zmax=float(np.log(len(lm.tokenizer))) + 1.0),
                     f"{lm.name}-surprisal", where=where, key=f"{key}-strip")
     probs = np.exp(log_softmax(logits[pos]))
     actual = ids[pos + 1] if pos + 1 < len(ids) and not task else None
@@ -82,7 +84,8 @@ for col, name in zip(columns, [lm.name, *compare]):
         if e.dropped and other is not lm:
             col.warning(common.truncation_message(other, e.dropped))
         with st.spinner(f"Running {name}..."):
-            exported[name] = token_view(other, tuple(e.ids), min(pos, len(e.ids) - 1), k, col, key=f"view-{name}")
+            exported[name] = token_view(other, tuple(e.ids), min(pos, len(e.ids) - 1), k, col, key=f"view-{name}",
+                                        wrap=32 // len(columns))
 
 if not lm.meta.get("task") and common.url_toggle("Sample a continuation", "sample", False,
                                                  help="runs the model once per new token; cached per seed"):

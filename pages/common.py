@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 import torch
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import hoviz
 from hoviz.checkpoint import checkpoint_dir, list_checkpoints
@@ -131,6 +133,50 @@ def load_model(name: str) -> LoadedModel:
     return LoadedModel(name, key, _load(key))
 
 
+# ---------------------------------------------------------------- the frame
+PAGES = [  # (file, title, icon, url_path); the first is the default page
+    ("pages/1_prompt.py", "Prompt", ":material/text_fields:", "prompt"),
+    ("pages/2_attention.py", "Attention graph", ":material/hub:", "attention"),
+    ("pages/3_threeway.py", "3-way interactions", ":material/change_history:", "threeway"),
+    ("pages/4_audit.py", "Causality audit", ":material/policy:", "audit"),
+    ("pages/5_complex.py", "Simplicial complex & persistence", ":material/bubble_chart:", "complex"),
+    ("pages/6_compare.py", "Compare", ":material/compare:", "compare"),
+    ("pages/7_expressivity.py", "Expressivity lab", ":material/science:", "expressivity"),
+]
+_local = threading.local()
+
+
+def _run_token():
+    """An object unique to the current script run (the run context's cursor table is replaced every run)."""
+    ctx = get_script_run_ctx()
+    return getattr(ctx, "cursors", None) if ctx is not None else None
+
+
+def _draw_frame():
+    st.set_page_config(page_title="hoviz", page_icon="△", layout="wide")
+    page = st.navigation([st.Page(path, title=title, icon=icon, url_path=url, default=not n)
+                          for n, (path, title, icon, url) in enumerate(PAGES)])
+    _local.token = _run_token()
+    start_run()
+    sidebar()
+    return page
+
+
+def frame() -> None:
+    """app.py: page config, navigation, the shared sidebar, then the chosen page."""
+    page = _draw_frame()
+    page.run()
+    finish_run()
+
+
+def ensure_frame() -> None:
+    """First line of every page. A no-op under app.py; when Streamlit runs a page file directly (its legacy
+    `pages/` folder mode, used on a fresh server's first request and by AppTest), draws the frame here."""
+    token = _run_token()
+    if token is None or getattr(_local, "token", None) is not token:
+        _draw_frame()
+
+
 # ---------------------------------------------------------------- URL state
 def start_run() -> None:
     """Call once at the top of every run (app.py): snapshot the URL once per session, open the notices box."""
@@ -152,7 +198,7 @@ def finish_run() -> None:
 def notice(message: str) -> None:
     """A warning at the top of the page (URL problems and other things the user should know first)."""
     box = st.session_state.get(_NOTICES)
-    (box if box is not None else st).warning(message, icon="⚠️")
+    (box if box is not None else st).warning(message, icon=":material/warning:")
 
 
 def _seed(key: str, default, parse, check):
@@ -198,6 +244,16 @@ def _pick(raw: list[str], options: list):
     if raw[-1] not in by_str:
         raise ValueError(f"not one of the choices ({', '.join(map(str, options[:8]))}{', ...' if len(options) > 8 else ''})")
     return by_str[raw[-1]]
+
+
+def _number(kind):
+    """A URL parser for one int or float, with a readable error."""
+    def parse(raw):
+        try:
+            return kind(raw[-1])
+        except ValueError:
+            raise ValueError(f"not {'an integer' if kind is int else 'a number'}") from None
+    return parse
 
 
 def url_selectbox(label: str, options, key: str, default=None, *, where=None, radio: bool = False, **kwargs):
@@ -250,7 +306,7 @@ def url_slider(label: str, key: str, min_value, max_value, default, *, where=Non
     def check(v):
         return None if min_value <= v <= max_value else f"out of range [{min_value}, {max_value}]"
 
-    ss[key] = _seed(key, kind(default), lambda raw: kind(raw[-1]), check)
+    ss[key] = _seed(key, kind(default), _number(kind), check)
     value = (where or st).slider(label, kind(min_value), kind(max_value), key=key, step=step, **kwargs)
     _bind(key, value, (lambda v: f"{v:g}") if kind is float else str)
     return value
@@ -258,7 +314,7 @@ def url_slider(label: str, key: str, min_value, max_value, default, *, where=Non
 
 def url_number(label: str, key: str, min_value: int, max_value: int, default: int, *, where=None, **kwargs) -> int:
     """st.number_input for an integer (a seed, a count) bound to URL parameter `key`."""
-    st.session_state[key] = _seed(key, default, lambda raw: int(raw[-1]),
+    st.session_state[key] = _seed(key, default, _number(int),
                                   lambda v: None if min_value <= v <= max_value else
                                   f"out of range [{min_value}, {max_value}]")
     value = (where or st).number_input(label, min_value, max_value, key=key, step=1, **kwargs)
@@ -339,7 +395,7 @@ def require_model(name: str | None = None) -> LoadedModel:
     """The sidebar's model (or `name`), loaded; otherwise an actionable st.error and st.stop() for this page."""
     entries = zoo()
     if not entries:
-        st.error(NO_CHECKPOINTS.format(dir=checkpoint_dir()), icon="🚫")
+        st.error(NO_CHECKPOINTS.format(dir=checkpoint_dir()), icon=":material/block:")
         st.stop()
     name = name or st.session_state.get("model") or next(iter(entries))
     try:
@@ -347,7 +403,7 @@ def require_model(name: str | None = None) -> LoadedModel:
     except HovizError as e:
         others = [n for n in entries if n != name]
         st.error(f"Checkpoint **{name}** failed to load: {e}\n\n"
-                 + (f"Pick another model in the sidebar ({', '.join(others)})." if others else ""), icon="🚫")
+                 + (f"Pick another model in the sidebar ({', '.join(others)})." if others else ""), icon=":material/block:")
         st.stop()
 
 
@@ -372,7 +428,7 @@ def require_prompt(lm: LoadedModel, text: str | None = None, where=None):
     text = st.session_state.get("prompt", "") if text is None else text
     enc, err = encode(lm, text)
     if err:
-        (where or st).error(f"Cannot read the prompt with {lm.name}: {err}. Edit the prompt in the sidebar.", icon="✍️")
+        (where or st).error(f"Cannot read the prompt with {lm.name}: {err}. Edit the prompt in the sidebar.", icon=":material/edit_note:")
         st.stop()
     if enc.dropped:
         (where or st).warning(truncation_message(lm, enc.dropped))
@@ -406,7 +462,7 @@ def boundary(what: str, where=None):
     try:
         yield
     except HovizError as e:
-        (where or st).error(f"{what}: {e}", icon="🚫")
+        (where or st).error(f"{what}: {e}", icon=":material/block:")
 
 
 # ---------------------------------------------------------------- cached computations (keyed by model_key)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 
 MASKED_BG = "rgba(160, 160, 160, 0.35)"  # plot background: NaN (masked) heatmap cells show as grey
-MAX_TICKS = 64  # token tick labels drawn on an axis at most
 
 
 def display_tokens(tokens) -> list[str]:
@@ -49,13 +48,17 @@ def pool_max(a: np.ndarray, max_side: int = 64) -> tuple[np.ndarray, int]:
     return pooled, f
 
 
-def token_ticks(tokens, start: int = 0, max_ticks: int = MAX_TICKS) -> dict:
-    """Axis settings that label positions start, start+1, ... with their tokens (every k-th when there are many)."""
+def token_ticks(tokens, start: int = 0, max_labelled: int = 48, n_sparse: int = 16) -> dict:
+    """Axis settings labelling positions start, start+1, ... with their tokens; past `max_labelled` tokens only
+    about `n_sparse` ticks, written "position:token" (hover gives every cell)."""
     labels = display_tokens(tokens)
-    step = max(1, int(np.ceil(len(labels) / max_ticks)))
-    idx = list(range(0, len(labels), step))
-    return {"tickmode": "array", "tickvals": [start + k for k in idx],
-            "ticktext": [f"{labels[k]}" if step == 1 else f"{start + k}:{labels[k]}" for k in idx],
+    if len(labels) <= max_labelled:
+        idx, text = list(range(len(labels))), labels
+    else:
+        step = int(np.ceil(len(labels) / n_sparse))
+        idx = list(range(0, len(labels), step))
+        text = [f"{start + k}:{labels[k]}" for k in idx]
+    return {"tickmode": "array", "tickvals": [start + k for k in idx], "ticktext": text,
             "tickfont": {"size": 9 if len(idx) > 32 else 11}}
 
 

@@ -69,8 +69,11 @@ def heads_grid(patterns, *, titles=None, allowed=None, cols: int = 4, max_side: 
         fig.add_trace(go.Heatmap(z=as_f32(pooled, 3), x=pos, y=pos, coloraxis="coloraxis",
                                  hovertemplate="query %{y}<br>key %{x}<br>w %{z:.3f}<extra>" + titles[h] + "</extra>"),
                       row=h // cols + 1, col=h % cols + 1)
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False)
-    fig.update_xaxes(showticklabels=False)
+    for h in range(H):  # square cells: each subplot's y axis is scaled to its own x axis
+        suffix = "" if h == 0 else str(h + 1)
+        fig.layout[f"yaxis{suffix}"].update(scaleanchor=f"x{suffix}", constrain="domain", autorange="reversed",
+                                            showticklabels=False, zeroline=False, showgrid=False)
+        fig.layout[f"xaxis{suffix}"].update(constrain="domain", showticklabels=False, zeroline=False, showgrid=False)
     fig.update_layout(coloraxis={"colorscale": "Blues", "cmin": 0.0, "cmax": zmax or 1.0,
                                  "colorbar": {"title": {"text": "weight"}, "thickness": 12}},
                       plot_bgcolor=MASKED_BG, height=60 + 230 * rows, margin={"l": 10, "r": 10, "t": 40, "b": 10})
@@ -88,10 +91,12 @@ def head_heatmap(pattern, tokens, *, title: str = "", allowed=None, xlabel: str 
                                hovertemplate=f"{ylabel} %{{y}}<br>{xlabel} %{{x}}<br>w %{{z:.3f}}<extra></extra>"))
     fig.add_shape(type="line", x0=-0.5, y0=-0.5, x1=T - 0.5, y1=T - 0.5, line={"color": "#888", "dash": "dot",
                                                                               "width": 1})
-    fig.update_xaxes(title=xlabel, **ticks, tickangle=0, side="top")
-    fig.update_yaxes(title=ylabel, autorange="reversed", scaleanchor="x", **ticks)
-    fig.update_layout(title=title or None, plot_bgcolor=MASKED_BG, height=560,
-                      margin={"l": 10, "r": 10, "t": 70 if title else 40, "b": 10})
+    fig.update_xaxes(title=xlabel, **ticks, tickangle=0, side="top", constrain="domain", zeroline=False,
+                     showgrid=False)
+    fig.update_yaxes(title=ylabel, autorange="reversed", scaleanchor="x", constrain="domain", zeroline=False,
+                     showgrid=False, **ticks)
+    fig.update_layout(title={"text": title, "y": 0.99, "yanchor": "top"} if title else None, plot_bgcolor=MASKED_BG,
+                      height=580, margin={"l": 60, "r": 10, "t": 100 if title else 60, "b": 10})
     return fig
 
 
@@ -158,7 +163,7 @@ def attention_graph(pattern, tokens, *, threshold: float = 0.1, layout: str = "c
             hovertemplate="%{customdata[0]} -> %{customdata[1]}: w %{text}<extra></extra>"))
     self_w = np.diag(a)
     fig.add_trace(go.Scatter(
-        x=as_f32(xy[:, 0], 3), y=as_f32(xy[:, 1], 3), mode="markers+text", text=labels, textposition="middle center",
+        x=as_f32(xy[:, 0], 3), y=as_f32(xy[:, 1], 3), mode="markers+text", text=labels, textposition="top center",
         marker={"size": as_f32(10 + 16 * self_w, 1), "color": np.arange(T), "colorscale": "Viridis",
                 "line": {"width": 1, "color": "white"}},
         customdata=np.stack([np.arange(T), self_w], 1), name="tokens",
@@ -181,8 +186,8 @@ def entropy_bar(entropies, titles=None, *, T: int | None = None, highlight: int 
     if T:
         fig.add_hline(y=uniform_entropy(T), line_dash="dash", annotation_text="uniform (max)",
                       annotation_position="top left")
-    fig.update_layout(title="mean attention entropy per head (low = focused)", yaxis_title="nats", height=280,
-                      margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    fig.update_layout(title="entropy per head", yaxis_title="mean row entropy (nats; low = focused)", height=300,
+                      margin={"l": 50, "r": 10, "t": 40, "b": 10})
     return fig
 
 

@@ -36,12 +36,12 @@ def suffix_figure(suffix_change, future_grad, tolerance: float) -> go.Figure:
     fig.add_trace(go.Scatter(x=t, y=as_f32(fg, 14), name="gradient test: max |∂ logit_t / ∂ x_s|, s > t",
                              mode="lines+markers", line={"color": "#1f77b4"}))
     fig.add_hline(y=tolerance, line_dash="dash", line_color="black", annotation_text=f"tolerance {tolerance:g}")
-    fig.update_yaxes(type="log", title="change (0 drawn at 1e-12)", range=[np.log10(FLOOR) - 0.5,
+    fig.update_yaxes(type="log", title="change (0 shown as 1e-12)", range=[np.log10(FLOOR) - 0.5,
                                                                              max(1.0, np.log10(max(sc.max(),
                                                                                                    fg.max())) + 0.5)])
     fig.update_xaxes(title="cut t (tokens after t are changed)")
-    fig.update_layout(title="suffix perturbation per position", height=330, legend={"orientation": "h", "y": -0.3},
-                      margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    fig.update_layout(title="suffix perturbation per position", height=380, legend={"orientation": "h", "y": -0.3},
+                      margin={"l": 60, "r": 10, "t": 40, "b": 10})
     return fig
 
 
@@ -59,9 +59,11 @@ def influence_figure(influence, tolerance: float) -> go.Figure:
     color = "#d62728" if n_leak else "#2ca02c"
     fig.add_shape(type="path", path=tri, line={"color": color, "width": 2, "dash": "dash"},
                   fillcolor="rgba(214,39,40,0.12)" if n_leak else "rgba(0,0,0,0)")
-    fig.add_annotation(x=0.75 * T, y=0.2 * T, showarrow=False, font={"color": color, "size": 13},
-                       text=f"future s > t: {n_leak} cells > tolerance" if n_leak else "future s > t: all zero")
-    fig.update_xaxes(title="input position s", side="top")
-    fig.update_yaxes(title="output position t", autorange="reversed", scaleanchor="x")
-    fig.update_layout(title="influence ∂ logit_t / ∂ x_s", height=520, margin={"l": 10, "r": 10, "t": 80, "b": 10})
+    fig.update_xaxes(title="input position s", side="top", constrain="domain", zeroline=False, showgrid=False)
+    fig.update_yaxes(title="output position t", autorange="reversed", scaleanchor="x", constrain="domain",
+                     zeroline=False, showgrid=False)
+    note = f"<span style='color:{color}'>future (s > t, dashed): " + \
+        (f"{n_leak} cells above tolerance: LEAK</span>" if n_leak else "all zero</span>")
+    fig.update_layout(title={"text": f"influence ∂ logit_t / ∂ x_s<br><sub>{note}</sub>", "y": 0.98, "yanchor": "top"},
+                      height=560, margin={"l": 60, "r": 10, "t": 130, "b": 10})
     return fig

@@ -45,10 +45,12 @@ def slice_heatmap(values, tokens, *, allowed=None, title: str = "", ylabel: str 
         colorbar={"title": {"text": "S"}, "thickness": 12},
         hovertemplate=f"{ylabel} %{{y}}<br>{xlabel} %{{x}}<br>S %{{z:.4f}}<extra></extra>"))
     tokens = list(tokens)
-    fig.update_xaxes(title=xlabel, side="top", tickangle=0, **token_ticks(tokens[c0:c1], start=c0))
-    fig.update_yaxes(title=ylabel, autorange="reversed", scaleanchor="x", **token_ticks(tokens[r0:r1], start=r0))
-    fig.update_layout(title=title or None, plot_bgcolor=MASKED_BG, height=520,
-                      margin={"l": 10, "r": 10, "t": 80 if title else 40, "b": 10})
+    fig.update_xaxes(title=xlabel, side="top", tickangle=0, constrain="domain", zeroline=False, showgrid=False,
+                     **token_ticks(tokens[c0:c1], start=c0))
+    fig.update_yaxes(title=ylabel, autorange="reversed", scaleanchor="x", constrain="domain", zeroline=False,
+                     showgrid=False, **token_ticks(tokens[r0:r1], start=r0))
+    fig.update_layout(title={"text": title, "y": 0.99, "yanchor": "top"} if title else None, plot_bgcolor=MASKED_BG,
+                      height=540, margin={"l": 60, "r": 10, "t": 100 if title else 60, "b": 10})
     return fig
 
 
@@ -79,11 +81,12 @@ def mask_slice_figure(allowed, i: int, tokens, *, title: str = "", ylabel: str =
                {"x0": i + 0.5, "x1": i + 0.5, "y0": -0.5, "y1": T - 0.5}):
         fig.add_shape(type="line", line={"color": "black", "dash": "dash", "width": 1}, **kw)
     ticks = token_ticks(tokens)
-    fig.update_xaxes(title=xlabel, side="top", tickangle=0, **ticks)
-    fig.update_yaxes(title=ylabel, autorange="reversed", scaleanchor="x", **ticks)
+    fig.update_xaxes(title=xlabel, side="top", tickangle=0, constrain="domain", zeroline=False, showgrid=False, **ticks)
+    fig.update_yaxes(title=ylabel, autorange="reversed", scaleanchor="x", constrain="domain", zeroline=False,
+                     showgrid=False, **ticks)
     verdict = f"{n_leak} reach the future (leak!)" if n_leak else "none after i"
-    fig.update_layout(title=title or f"mask slice for i = {i}: {n_ok + n_leak} allowed pairs, {verdict}",
-                      height=520, margin={"l": 10, "r": 10, "t": 80, "b": 10})
+    fig.update_layout(title={"text": title or f"mask slice for i = {i}: {n_ok + n_leak} allowed pairs, {verdict}",
+                             "y": 0.99, "yanchor": "top"}, height=540, margin={"l": 60, "r": 10, "t": 100, "b": 10})
     return fig
 
 
@@ -105,7 +108,7 @@ def triangles_figure(tokens, i: int, triples, *, title: str = "", margin: int = 
             x=[j, l, i, j], y=[0, 0, 1, 0], mode="lines", fill="toself", name=name, opacity=0.25 + 0.6 * w / wmax,
             line={"color": color, "width": 1 + 3 * w / wmax}, hovertemplate=f"(i={i}, j={j}, l={l}) S={w:.4f}"
                                                                               "<extra></extra>"))
-    fig.add_trace(go.Scatter(x=np.arange(T), y=np.zeros(T), mode="text", text=labels, textfont={"size": 15},
+    fig.add_trace(go.Scatter(x=np.arange(T), y=np.full(T, -0.1), mode="text", text=labels, textfont={"size": 15},
                              showlegend=False, hovertemplate="pos %{x} %{text}<extra></extra>"))
     fig.add_trace(go.Scatter(x=[i], y=[1], mode="markers+text", text=[f"query {i}: {labels[i]}"],
                              textposition="top center", marker={"size": 12, "color": "black"}, showlegend=False,
@@ -113,7 +116,7 @@ def triangles_figure(tokens, i: int, triples, *, title: str = "", margin: int = 
     lo = min([i] + [min(j, l) for j, l, _ in triples]) - margin
     hi = max([i] + [max(j, l) for j, l, _ in triples]) + margin
     fig.update_xaxes(range=[max(-0.5, lo), min(T - 0.5, hi)], title="position (drag to pan)", showgrid=False)
-    fig.update_yaxes(visible=False, range=[-0.3, 1.35])
+    fig.update_yaxes(visible=False, range=[-0.25, 1.3])
     fig.update_layout(title=title or f"top {len(triples)} triples for query i = {i}", height=380,
                       margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"font": {"size": 11}},
                       plot_bgcolor="rgba(0,0,0,0)")
@@ -127,8 +130,8 @@ def threeway_bar(scores, titles=None, *, highlight: int | None = None) -> go.Fig
     colors = ["#ff7f0e" if h == highlight else "#9467bd" for h in range(len(s))]
     fig = go.Figure(go.Bar(x=titles, y=as_f32(s), marker_color=colors,
                            hovertemplate="%{x}: %{y:.4f} nats<extra></extra>"))
-    fig.update_layout(title="3-wayness per head: mean KL(S[i] || Σ_l S ⊗ Σ_j S); 0 = the pair factorises",
-                      yaxis_title="nats", height=300, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    fig.update_layout(title="3-wayness per head (0: the pair factorises)", height=300,
+                      yaxis_title="mean KL(S[i] || Σ_l S ⊗ Σ_j S), nats", margin={"l": 60, "r": 10, "t": 40, "b": 10})
     return fig
 
 
@@ -141,6 +144,6 @@ def threeway_profile(score, tokens, *, i: int | None = None) -> go.Figure:
                                                                           "<extra></extra>"))
     if i is not None:
         fig.add_vline(x=i, line_dash="dash", line_color="#ff7f0e")
-    fig.update_layout(title="3-wayness per query position", xaxis_title="query i", yaxis_title="nats", height=280,
-                      margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    fig.update_layout(title="3-wayness per query position", xaxis_title="query i", yaxis_title="KL, nats", height=300,
+                      margin={"l": 60, "r": 10, "t": 40, "b": 10})
     return fig

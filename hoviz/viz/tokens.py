@@ -95,7 +95,7 @@ def topk_bar(probs, vocab, k: int = 10, *, title: str = "", actual: int | None =
     colors = ["#ff7f0e" if actual is not None and i == actual else "#1f77b4" for i in idx]
     fig = go.Figure(go.Bar(x=as_f32(p), y=[f"{lab} " for lab in labels], orientation="h", marker_color=colors,
                            hovertemplate="%{y}: p = %{x:.3f}<extra></extra>"))
-    fig.update_layout(title=title or None, height=60 + 22 * len(idx), margin={"l": 10, "r": 10, "t": 40, "b": 30},
+    fig.update_layout(title=title or None, height=60 + 22 * len(idx), margin={"l": 50, "r": 10, "t": 40, "b": 30},
                       xaxis={"title": "probability", "range": [0, 1]}, bargap=0.15)
     fig.update_yaxes(autorange="reversed", type="category")
     return fig
