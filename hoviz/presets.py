@@ -67,6 +67,7 @@ class TrainConfig:
     seed: int = 0
     out: str = ""  # checkpoint name (into checkpoints/ or $HOVIZ_CHECKPOINTS) or path; "" means the preset name
     device: str = "auto"  # "auto" (cuda if available, else cpu), "cpu", "cuda", "cuda:1", ...
+    threads: int = 0  # CPU intra-op threads (0: torch's default)
     resume_every: int = 500  # steps between resumable checkpoints NAME.resume.{safetensors,json}
     stop_at: int | None = None  # stop after this step as if interrupted, keeping the resumable checkpoint
 
@@ -74,6 +75,8 @@ class TrainConfig:
         self.mixers, self.val_plays = list(self.mixers), list(self.val_plays)
         if self.data in TASK_DATA:
             self.block_size = self.task_N
+        if self.threads < 0:
+            raise ConfigError(f"threads must be >= 0 (0: torch's default), got {self.threads}")
         for name in ("steps", "batch_size", "eval_every", "eval_windows", "eval_samples", "resume_every"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
@@ -188,9 +191,10 @@ def match2_dense() -> TrainConfig:
 
 @preset("cpu-dense")
 def cpu_dense() -> TrainConfig:
-    """A minute or two on a laptop CPU: 2 dense layers, C=64, block 64."""
+    """Seconds to a couple of minutes on a CPU: 2 layers, C=64, block 64, one thread (tiny models gain nothing from
+    more, and stall badly when the CPU is shared)."""
     return TrainConfig(n_layer=2, n_head=4, n_embd=64, block_size=64, dropout=0.0, mixers=["dense"] * 2,
-                       batch_size=32, steps=400, lr=3e-3, warmup=40, eval_every=100, eval_windows=128)
+                       batch_size=32, steps=500, lr=3e-3, warmup=50, eval_every=100, eval_windows=128, threads=1)
 
 
 @preset("cpu-simplicial2")
@@ -209,7 +213,7 @@ def cpu_scn() -> TrainConfig:
 def cpu_match3() -> TrainConfig:
     """One small 2-simplicial layer on a smaller Match3 (N=8, M=23) that a CPU solves in a minute or two."""
     return _match(task_M=23, task_N=8, n_embd=64, mixers=["simplicial2"], batch_size=128, steps=1500, lr=3e-3,
-                  warmup=100, eval_samples=2048)
+                  warmup=100, eval_samples=2048, threads=1)
 
 
 @preset("test")
@@ -217,7 +221,7 @@ def test_preset() -> TrainConfig:
     """For the test suite: a few steps of a 2-layer [dense, simplicial2] model; pass --data PATH or --data match3."""
     return TrainConfig(n_layer=2, n_head=2, n_embd=16, block_size=16, dropout=0.1, mixers=["dense", "simplicial2"],
                        batch_size=4, steps=4, lr=1e-2, warmup=1, eval_every=2, eval_windows=4, eval_samples=64,
-                       task_M=7, task_N=6, resume_every=2, audit_T=8)
+                       task_M=7, task_N=6, resume_every=2, audit_T=8, threads=1)
 
 
 def get_preset(name: str) -> TrainConfig:

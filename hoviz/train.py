@@ -74,7 +74,8 @@ def setup(cfg: TrainConfig) -> tuple[Dist, torch.device]:
     if device.type == "cuda":
         if not torch.cuda.is_available():
             raise ConfigError(f"device {name!r} asked for, but this torch sees no CUDA device; use --device cpu")
-        torch.cuda.set_device(device)
+        if device.index is not None:
+            torch.cuda.set_device(device)
     if d.world_size > 1 and not dist.is_initialized():
         dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
     return d, device
@@ -150,6 +151,8 @@ def _raise_interrupt(signum, frame):
 def train(cfg: TrainConfig, preset: str = "", resume: bool = False) -> Path | None:
     """Run (or continue) training; returns the checkpoint's weights path, or None if stopped before the last step."""
     d, device = setup(cfg)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
     stem = out_stem(cfg, preset)
     state: dict = {"step": 0, "curve": [], "tokens_seen": 0, "wall_time_s": 0.0, "resumed_at": []}
     tokenizer = None
