@@ -1,6 +1,174 @@
-"""Compare (placeholder until the page is written)."""
+"""Compare: every zoo model's training curves on one chart, and the memory–expressivity chart: validation loss (or
+balanced accuracy) against parameters, FLOPs per token and peak memory measured live here, with peak memory against
+context length beside the theory (dense T², 2-simplicial T³ or T·w1·w2, simplicial T·(1 + m1 + m2) simplices), and
+the kernel and model numbers of `python -m hoviz bench` (benchmarks/bench-*.json, or $HOVIZ_BENCHMARKS).
+"""
+
+import json
+import os
+from pathlib import Path
 
 import streamlit as st
 
+import hoviz
+from hoviz.flops import flops_per_token
+from hoviz.memory import METHOD, peak_forward_memory
+from hoviz.tasks import TASK_NAMES
+from hoviz.viz.compare import (
+    bench_memory_rows,
+    bench_method,
+    load_bench_files,
+    memory_expressivity_figure,
+    memory_scaling_figure,
+    model_kind,
+    theory_rows,
+    training_curves_figure,
+)
+from pages import common
+
+common.ensure_frame()
+LENGTHS = (16, 32, 64, 128, 256, 512)
+METRICS = {"val_loss": "validation loss (lower is better)", "balanced_accuracy": "balanced accuracy (Match tasks)"}
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def sidecar(path: str, mtime_ns: int) -> dict:
+    """A checkpoint's sidecar JSON (no weights read); {} when unreadable (the sidebar already says so)."""
+    try:
+        meta = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def measure(name: str, key: str, T: int, traced: bool) -> dict:
+    """Peak activation memory of one forward of a model at length T, measured afresh once per (model files, T, traced);
+    `key` (common.model_key) changes when the checkpoint does."""
+    return peak_forward_memory(common.load_model(name).model, T, traced=traced).to_dict()
+
+
+def bench_dir() -> Path:
+    return Path(os.environ.get("HOVIZ_BENCHMARKS", Path(hoviz.__file__).resolve().parent.parent / "benchmarks"))
+
+
 st.header("Compare")
-st.info("coming")
+entries = common.zoo()
+if not entries:
+    st.error(common.NO_CHECKPOINTS.format(dir=hoviz.checkpoint.checkpoint_dir()), icon="🚫")
+    st.stop()
+d = hoviz.checkpoint.checkpoint_dir()
+metas = {n: sidecar(str(d / f"{n}.json"), (d / f"{n}.json").stat().st_mtime_ns) for n in entries}
+kinds = {n: model_kind(e.mixers) for n, e in entries.items()}
+
+# ---------------------------------------------------------------- training curves
+st.subheader("Training curves")
+x = common.url_selectbox("x axis", ["step", "tokens", "wall_time"], "x", radio=True, horizontal=True,
+                         format_func={"step": "step", "tokens": "tokens seen", "wall_time": "wall time"}.get)
+is_task = {n: (m.get("task") or {}).get("name") in TASK_NAMES for n, m in metas.items()}  # Match3/2, not text
+lm_curves = {n: m.get("curve") for n, m in metas.items() if m.get("curve") and not is_task[n]}
+task_curves = {n: m.get("curve") for n, m in metas.items() if m.get("curve") and is_task[n]}
+if not lm_curves and not task_curves:
+    st.info("No sidecar records a training curve (`curve`); models trained with `python -m hoviz train` do.")
+if lm_curves:
+    common.plot(training_curves_figure(lm_curves, x=x, kinds=kinds, title="Language models: loss (solid: validation, "
+                                       "dashed: train)"), "training-curves")
+if task_curves:
+    has_acc = any(isinstance(r, dict) and "balanced_accuracy" in r for c in task_curves.values() for r in c)
+    common.plot(training_curves_figure(task_curves, x=x, kinds=kinds, metric="balanced_accuracy" if has_acc else "loss",
+                                       title="Task models (Match3 / Match2)"), "training-curves-tasks")
+
+# ---------------------------------------------------------------- memory–expressivity
+st.subheader("Memory–expressivity")
+c1, c2, c3 = st.columns([2, 2, 1])
+metric = common.url_selectbox("Expressivity axis", list(METRICS), "metric", where=c1, format_func=METRICS.get)
+max_block = max((e.block_size for e in entries.values() if not e.error), default=16)
+lengths = [t for t in LENGTHS if t <= max_block] or [max_block]
+T = common.url_selectbox("Context length T", lengths, "T", default=min(128, lengths[-1]), where=c2,
+                         help="FLOPs and memory at this length (a model with a smaller block size uses its own)")
+traced = common.url_toggle("As the app traces", "traced", False, where=c3,
+                           help="measure with every pattern hook on (dense layers materialise their (H, T, T) "
+                                "pattern), as the attention pages do; off: the model's own inference path")
+st.caption(f"Memory: {METHOD}. FLOPs: analytic (`hoviz.flops`, 2 per multiply-add, causal work averaged over "
+           "positions).")
+
+rows, failed = [], []
+with st.spinner("Measuring peak memory..."):
+    for name, e in entries.items():
+        if e.error:
+            failed.append(f"{name}: {e.error}")
+            continue
+        try:
+            lm = common.load_model(name)
+        except hoviz.HovizError as err:
+            failed.append(f"{name}: {err}")
+            continue
+        t = min(int(T), lm.block_size)
+        m = measure(name, lm.key, t, traced)
+        metrics = metas[name].get("metrics") or {}
+        rows.append({"name": name, "kind": kinds[name], "T": t, "params": lm.model.num_params(),
+                     "flops_per_token": flops_per_token(lm.model.config, t), "peak_bytes": m["peak_bytes"],
+                     "peak_MiB": round(m["peak_bytes"] / 2**20, 3), **{k: metrics.get(k) for k in METRICS}})
+for msg in failed:
+    st.warning(f"Left out of the comparison: {msg}")
+shown = [r for r in rows if r.get(metric) is not None]
+if shown:
+    common.plot(memory_expressivity_figure(shown, metric=metric, T=int(T)), f"memory-expressivity-{metric}")
+else:
+    st.info(f"No installed model records `{metric}` in its sidecar metrics; pick the other axis.")
+st.dataframe(rows, hide_index=True, column_config={"peak_bytes": None})
+
+# ---------------------------------------------------------------- memory against context length
+st.subheader("Peak memory against context length")
+names = [r["name"] for r in rows]
+default = [n for n in names if not is_task[n]][:4] or names[:4]
+picked = common.url_multiselect("Models", names, "mem", default=default, max_selections=6)
+measured, theory = [], []
+with st.spinner("Measuring..."):
+    for name in picked:
+        lm = common.load_model(name)
+        Ts = [t for t in LENGTHS if t <= lm.block_size] or [lm.block_size]
+        for t in Ts:
+            m = measure(name, lm.key, t, traced)
+            measured.append({"name": name, "kind": kinds[name], "T": t, "bytes": m["peak_bytes"]})
+        theory += theory_rows(name, lm.model.config, Ts)
+if picked:
+    common.plot(memory_scaling_figure(measured, theory, method=f"measured here: {METHOD}"
+                                      + ("; traced" if traced else "")), "memory-scaling")
+
+# ---------------------------------------------------------------- bench files
+st.subheader("Benchmark files")
+benches = load_bench_files(bench_dir())
+if not benches:
+    st.info(f"No `bench-*.json` in `{bench_dir()}`. Run `python -m hoviz bench` (add `--quick` for a smoke run) "
+            "to measure the kernels and every zoo model on this machine.")
+else:
+    files = [b["file"] for b in benches]
+    which = common.url_selectbox("Bench file", files, "bench", default=files[-1])
+    bench = next(b["data"] for b in benches if b["file"] == which)
+    brows = bench_memory_rows(bench)
+    kernel = [r for r in brows if r["group"] == "kernel"]
+    if kernel:
+        th = []
+        for r in kernel:  # the naive definition's (B, H, T, T, T) logits and the dense explicit (B, H, T, T) pattern
+            b, h = r.get("B") or 1, r.get("H") or 1
+            if r.get("impl") == "naive":
+                th.append({**r, "name": "naive 2-simplicial: B·H·T³·4 bytes", "bytes": 4.0 * b * h * r["T"] ** 3})
+            elif r.get("impl") == "explicit":
+                th.append({**r, "name": "explicit dense: B·H·T²·4 bytes", "bytes": 4.0 * b * h * r["T"] ** 2})
+        common.plot(memory_scaling_figure(kernel, th, title="Attention kernels, forward (bench file)",
+                                          method=bench_method(bench)), "bench-kernels")
+    model_rows = [r for r in brows if r["group"] == "model"]
+    if model_rows:
+        st.caption(f"Zoo models in {which} (inference at the batch B shown): {bench_method(bench)}")
+        st.dataframe([{k: r.get(k) for k in ("name", "kind", "T", "B", "params", "flops_per_token")}
+                      | {"peak_MiB": round(r["bytes"] / 2**20, 3)} for r in model_rows], hide_index=True)
+    if not brows:
+        st.warning(f"{which} has no memory rows this page can read (sections simplicial2, dense, models).")
+
+d1, d2 = st.columns(2)
+common.download_json("Download the comparison (JSON)", {"T": int(T), "traced": traced, "method": METHOD,
+                                                        "models": rows, "memory_vs_T": measured, "theory": theory},
+                     "hoviz-compare.json", key="dl-json", where=d1)
+common.download_json("Download training curves (JSON)", {n: m.get("curve") for n, m in metas.items()},
+                     "hoviz-curves.json", key="dl-curves", where=d2)
