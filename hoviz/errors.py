@@ -30,3 +30,8 @@ class DataError(HovizError, ValueError):
 
 class TaskError(HovizError, ValueError):
     """A synthetic-task spec or input that is invalid: unknown task, M < 2, N < 1, or mismatched shapes."""
+
+
+class TopologyError(HovizError, ValueError):
+    """Bad input to hoviz.topology: a non-square, NaN or out-of-range matrix, a radius outside [0, 1], a cap <= 0,
+    or a graph with self-loops or directions; raised before gudhi sees the input."""

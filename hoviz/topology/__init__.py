@@ -1,0 +1,35 @@
+"""Topology of attention: persistence of attention maps and point clouds, Vietoris-Rips lifts, Hodge Laplacians,
+clique complexes and 1-WL for the expressivity lab (RESEARCH.md §4-§6). numpy / torch in, numpy out; no Streamlit.
+
+Bad input raises `hoviz.errors.TopologyError`. Benchmark: python -m hoviz.topology.bench
+    >>> from hoviz.topology import persistence_of_attention, lift, attention_distance
+"""
+
+from hoviz.topology.barcode import BarcodeStats, PersistenceSummary, barcode_statistics, persistence_summary
+from hoviz.topology.distance import attention_distance, point_distance
+from hoviz.topology.graphs import (
+    clique_complex,
+    clique_complex_betti,
+    hexagon,
+    rook_graph,
+    shrikhande_graph,
+    two_triangles,
+)
+from hoviz.topology.hodge import boundary_matrices, hodge_laplacians
+from hoviz.topology.lift import betti_curves, betti_numbers, lift, lift_filtration
+from hoviz.topology.persistence import (
+    persistence_of_attention,
+    persistence_of_points,
+    reference_rips_persistence,
+    rips_persistence,
+)
+from hoviz.topology.traced import complex_from_trace
+from hoviz.topology.wl import wl_colours, wl_indistinguishable
+
+__all__ = [
+    "BarcodeStats", "PersistenceSummary", "attention_distance", "barcode_statistics", "betti_curves",
+    "betti_numbers", "boundary_matrices", "clique_complex", "clique_complex_betti", "complex_from_trace",
+    "hexagon", "hodge_laplacians", "lift", "lift_filtration", "persistence_of_attention", "persistence_of_points",
+    "persistence_summary", "point_distance", "reference_rips_persistence", "rips_persistence", "rook_graph",
+    "shrikhande_graph", "two_triangles", "wl_colours", "wl_indistinguishable",
+]
