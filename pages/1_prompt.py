@@ -16,11 +16,10 @@ def token_view(lm, ids: tuple, pos: int, k: int, where, key: str, wrap: int = 32
     """Draw the token strip and the top-k bars for one model into `where`; return the arrays shown."""
     logits, _ = common.trace(lm.key, ids)
     tokens = lm.tokenizer.tokens(ids)
-    task = lm.meta.get("task")
-    if task:  # a Match model predicts the label of each position, not the next residue
-        from hoviz.tasks import TaskSpec, labels
+    spec = common.match_task(lm.meta.get("task"))
+    if spec is not None:  # a Match model predicts the label of each position, not the next residue
+        from hoviz.tasks import labels
 
-        spec = TaskSpec.from_dict(task)
         pair = log_softmax(logits[:, spec.label_tokens])  # (T, 2): log P(no), log P(yes)
         p_yes = np.exp(pair[:, 1])
         data = {"ids": np.array(ids), "p_yes": p_yes}
@@ -47,7 +46,7 @@ def token_view(lm, ids: tuple, pos: int, k: int, where, key: str, wrap: int = 32
                                 zmax=float(np.log(len(lm.tokenizer))) + 1.0),
                     f"{lm.name}-surprisal", where=where, key=f"{key}-strip")
     probs = np.exp(log_softmax(logits[pos]))
-    actual = ids[pos + 1] if pos + 1 < len(ids) and not task else None
+    actual = ids[pos + 1] if pos + 1 < len(ids) and spec is None else None
     vocab = lm.tokenizer.tokens(range(len(lm.tokenizer)))
     common.plot(topk_bar(probs, vocab, k, title=f"next token after position {pos} ({tokens[pos]!r})"
                          + ("; orange = the prompt's actual next token" if actual is not None else ""),
@@ -87,7 +86,7 @@ for col, name in zip(columns, [lm.name, *compare]):
             exported[name] = token_view(other, tuple(e.ids), min(pos, len(e.ids) - 1), k, col, key=f"view-{name}",
                                         wrap=32 // len(columns))
 
-if not lm.meta.get("task") and common.url_toggle("Sample a continuation", "sample", False,
+if common.match_task(lm.meta.get("task")) is None and common.url_toggle("Sample a continuation", "sample", False,
                                                  help="runs the model once per new token; cached per seed"):
     s1, s2, s3, s4 = st.columns(4)
     temperature = common.url_slider("temperature", "temp", 0.1, 2.0, 0.8, where=s1, step=0.05)

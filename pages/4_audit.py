@@ -23,8 +23,8 @@ with st.spinner(f"Auditing {lm.name}: perturbing suffixes and differentiating ev
     report = AuditReport(**common.audit(lm.key, T, n_samples))
 ok, text = verdict(report)
 (st.success if ok else st.error)(text, icon=":material/check_circle:" if ok else ":material/error:")
-if lm.meta.get("exhibit"):
-    st.caption(f"Exhibit: {lm.meta['exhibit']}")
+if common.exhibit_text(lm.meta):
+    st.caption(f"Exhibit: {common.exhibit_text(lm.meta)}")
 
 a1, a2 = st.columns(2)
 common.plot(suffix_figure(report.suffix_change, report.future_grad, report.tolerance), f"{lm.name}-audit-suffix",

@@ -55,7 +55,8 @@ class ZooEntry:
         if self.error:
             return f"{self.name}  (unreadable sidecar)"
         kinds = "/".join(dict.fromkeys(self.mixers))
-        return f"{self.name}  · {kinds}" + (f" · {self.metric}" if self.metric else "")
+        return f"{self.name}  · {kinds}" + (f" · {self.metric}" if self.metric else "") + \
+            (" · exhibit" if self.exhibit else "")
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -67,11 +68,31 @@ def _zoo_entry(sidecar: str, mtime_ns: int) -> ZooEntry:
         metrics = meta.get("metrics") or {}
         metric = (f"val loss {metrics['val_loss']:.3f}" if "val_loss" in metrics else
                   f"bal. acc. {metrics['balanced_accuracy']:.3f}" if "balanced_accuracy" in metrics else "")
-        exhibit = meta.get("exhibit") or ""
         return ZooEntry(name, list(cfg.get("mixers", [])), metric, int(cfg.get("block_size", 0)), meta.get("task"),
-                        tokenizer_from_dict(meta["tokenizer"]), exhibit if isinstance(exhibit, str) else "exhibit")
+                        tokenizer_from_dict(meta["tokenizer"]), exhibit_text(meta))
     except (OSError, ValueError, KeyError, TypeError, HovizError) as e:
         return ZooEntry(name, error=f"{type(e).__name__}: {e}")
+
+
+def exhibit_text(meta: dict) -> str:
+    """Why a checkpoint is an exhibit (e.g. the leaky mask), from its sidecar's `exhibit` (a string or
+    {"why": ...}); "" for ordinary models."""
+    ex = meta.get("exhibit")
+    if isinstance(ex, dict):
+        return str(ex.get("why") or "exhibit")
+    return str(ex) if ex else ""
+
+
+def match_task(task):
+    """The TaskSpec of a Match-task checkpoint (its sidecar's `task`), or None for language models."""
+    from hoviz.tasks import TASK_NAMES, TaskSpec
+
+    if isinstance(task, dict) and task.get("name") in TASK_NAMES:
+        try:
+            return TaskSpec.from_dict(task)
+        except HovizError:
+            return None
+    return None
 
 
 def zoo() -> dict[str, ZooEntry]:
@@ -351,14 +372,10 @@ def default_prompt(entry: ZooEntry | None) -> str:
     if entry is None or entry.tokenizer is None:
         return SHAKESPEARE
     tok, block = entry.tokenizer, entry.block_size or 10**9
-    if entry.task:
-        from hoviz.tasks import TaskSpec
-        try:
-            spec = TaskSpec.from_dict(entry.task)
-            x, _ = spec.sample(1, torch.Generator().manual_seed(0))
-            return " ".join(str(r) for r in x[0, :block].tolist())
-        except HovizError:
-            pass
+    spec = match_task(entry.task)
+    if spec is not None:
+        x, _ = spec.sample(1, torch.Generator().manual_seed(0))
+        return " ".join(str(r) for r in x[0, :block].tolist())
     if getattr(tok, "kind", "char") == "word":
         return " ".join(tok.vocab[: min(block, len(tok.vocab))])
     text = "".join(c for c in SHAKESPEARE if not tok.unknown(c))
@@ -548,16 +565,25 @@ def npz_bytes(arrays: dict) -> bytes:
     return buf.getvalue()
 
 
-def _jsonable(x):
-    if isinstance(x, np.ndarray | torch.Tensor):
-        return np.asarray(x).tolist()
+def _plain(x):
+    """`x` with numpy/torch values as lists and numbers, and NaN/inf as None (strict JSON has no NaN)."""
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_plain(v) for v in x]
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu().numpy()
+    if isinstance(x, np.ndarray):
+        return _plain(x.tolist())
     if isinstance(x, np.generic):
-        return x.item()
-    raise TypeError(f"not JSON serialisable: {type(x).__name__}")
+        x = x.item()
+    if isinstance(x, float) and not np.isfinite(x):
+        return None
+    return x
 
 
 def json_bytes(obj) -> bytes:
-    return json.dumps(obj, default=_jsonable, indent=1).encode()
+    return json.dumps(_plain(obj), indent=1, allow_nan=False).encode()
 
 
 def download_npz(label: str, arrays: dict, file_name: str, key: str, where=None) -> None:

@@ -54,7 +54,7 @@ def make_checkpoint(directory: Path, name: str, mixers: list[str], char: bool = 
     torch.manual_seed(seed)
     if char:
         tok = CharTokenizer(SHAKESPEARE_VOCAB)
-        meta = {"task": None, "metrics": {"val_loss": 4.1 + 0.01 * seed}}
+        meta = {"task": {"name": "shakespeare"}, "metrics": {"val_loss": 4.1 + 0.01 * seed}}
     else:
         tok = WordTokenizer([str(r) for r in range(MATCH3.M)] + list(LABEL_NAMES))
         meta = {"task": MATCH3.to_dict(), "metrics": {"balanced_accuracy": 0.5}}
@@ -65,8 +65,8 @@ def make_checkpoint(directory: Path, name: str, mixers: list[str], char: bool = 
         for p in model.parameters():
             if p.dim() > 1:
                 p.normal_(0.0, std)
-    if cfg.s2_mask == "leaky":
-        meta["exhibit"] = "leaky 2-simplicial mask (only j <= i): fails the causality audit on purpose"
+    if cfg.s2_mask == "leaky":  # as hoviz.train writes it
+        meta["exhibit"] = {"leak": True, "why": "leaky 2-simplicial mask (only j <= i): fails the audit on purpose"}
     meta["curve"] = [[0, 4.2], [10, 4.1]]
     meta["training"] = {"steps": 0, "note": "tiny random-init test fixture"}
     hoviz.save_checkpoint(directory / name, model, tok, meta=meta)

@@ -102,6 +102,19 @@ def test_attention_page_explains_simplicial_layers(tiny_zoo):
     assert at.radio(key="marginal").value == "l"
 
 
+def test_export_bytes():
+    import io
+
+    import numpy as np
+
+    from pages import common
+
+    data = json.loads(common.json_bytes({"s": np.array([np.nan, 1.5]), "n": np.int64(3), "t": (1, 2)}))
+    assert data == {"s": [None, 1.5], "n": 3, "t": [1, 2]}
+    arrays = np.load(io.BytesIO(common.npz_bytes({"a/b": np.eye(2), "tokens": np.array(["x", "↵"])})))
+    assert np.array_equal(arrays["a/b"], np.eye(2)) and arrays["tokens"].tolist() == ["x", "↵"]
+
+
 # ---------------------------------------------------------------- the URL holds the view state
 def test_url_round_trip_attention(tiny_zoo):
     at = run_app({"model": "tiny-simplicial2", "layer": "1", "head": "1", "thr": "0.25", "layout": "spring",

@@ -65,8 +65,8 @@ def token_strip(tokens, values, *, title: str = "", colorbar_title: str = "nats"
         r, c = divmod(highlight, wrap)
         fig.add_shape(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5,
                       line={"color": "#1f77b4", "width": 3})
-    fig.update_layout(title=title or None, height=70 + 34 * rows, margin={"l": 10, "r": 10, "t": 40 if title else 10,
-                                                                         "b": 10},
+    fig.update_layout(title=title or None, height=max(140, 70 + 34 * rows),
+                      margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
                       plot_bgcolor="rgba(0,0,0,0)")
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed")
