@@ -1,0 +1,255 @@
+"""The app in a real browser: `streamlit run app.py` as a subprocess, driven by Debian's Chromium through Playwright.
+
+Every page (/ = Prompt, /attention, /threeway, /audit, /complex, /compare, /expressivity) must draw its Plotly charts
+with no Streamlit exception, no st.error and no browser console error; screenshots go to test-artifacts/browser/.
+The tiny fixture zoo always runs; the real zoo (checkpoints/) too when it has checkpoints.
+A missing Chromium FAILS (CI installs it: `apt-get install -y chromium`); set HOVIZ_SKIP_BROWSER=1 to skip on purpose.
+
+Known benign console noise, filtered and nothing else: opening a page URL directly (/complex), Streamlit's frontend
+first probes /complex/_stcore/health and /complex/_stcore/host-config (404, "Failed to load resource") before the
+root's endpoints; only these 404s are ignored, and every other failed response fails the test. The Prompt page is
+the default page, which Streamlit serves at "/" only: "/prompt" logs "The page that you have requested does not seem
+to exist" and redirects to "/", so the test opens "/".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import pytest
+
+from hoviz.checkpoint import CHECKPOINT_DIR, list_checkpoints
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+BENIGN_404 = re.compile(r"/[a-z]+/_stcore/(health|host-config)$")
+SHORT = "ROMEO:\nBut soft, what light through yonder window breaks?"
+PAGE_TIMEOUT_MS = 120_000
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(zoo: Path, log: Path):
+    """`streamlit run app.py` on a free port with $HOVIZ_CHECKPOINTS = zoo; yields the base URL once it answers."""
+    port = free_port()
+    env = {**os.environ, "HOVIZ_CHECKPOINTS": str(zoo), "PYTHONUNBUFFERED": "1"}
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {proc.returncode}: {log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not answer on {base} within 60 s: {log.read_text()[-2000:]}")
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def zoo_models(directory: Path) -> dict[str, str | None]:
+    """Pick a model of each kind from the sidecars: dense / simplicial2 / simplicial_conv language models, match3."""
+    picks: dict[str, str | None] = {"dense": None, "simplicial2": None, "simplicial_conv": None, "match3": None}
+    for name in list_checkpoints(directory):
+        try:
+            meta = json.loads((directory / f"{name}.json").read_text())
+        except (OSError, ValueError):
+            continue
+        mixers = meta.get("config", {}).get("mixers", [])
+        task = (meta.get("task") or {}).get("name")
+        leaky = meta.get("config", {}).get("s2_mask") == "leaky"
+        if task == "match3":
+            picks["match3"] = picks["match3"] or name
+            continue
+        if task in ("match2",) or leaky:
+            continue
+        kind = "simplicial_conv" if "simplicial_conv" in mixers else "simplicial2" if "simplicial2" in mixers else \
+            "dense" if set(mixers) == {"dense"} else None
+        if kind and picks[kind] is None:
+            picks[kind] = name
+    return picks
+
+
+def visits(models: dict) -> list[tuple[str, dict, int]]:
+    """(path, query, minimum number of Plotly charts) for every page."""
+    dense = models["dense"] or models["simplicial2"] or models["simplicial_conv"]
+    s2, scn = models["simplicial2"] or dense, models["simplicial_conv"] or dense
+    q = {"prompt": SHORT}
+    return [("", {"model": dense, **q}, 2),  # the default page (Prompt) lives at "/"; Streamlit has no "/prompt" route
+            ("attention", {"model": dense, **q}, 3),
+            ("threeway", {"model": s2, **q}, 2 if models["simplicial2"] else 0),
+            ("audit", {"model": dense, **q}, 1),
+            ("complex", {"model": scn, **q}, 5 if models["simplicial_conv"] else 4),
+            ("compare", {}, 3),
+            ("expressivity", {}, 3 if models["match3"] else 1)]
+
+
+ZOOS = ["tiny"] + (["real"] if list_checkpoints(CHECKPOINT_DIR) else [])
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """A persistent-context Chromium (fresh user-data dir), headless."""
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("HOVIZ_SKIP_BROWSER") == "1":
+            pytest.skip("HOVIZ_SKIP_BROWSER=1 and no chromium on PATH")
+        pytest.fail("Chromium is not installed: `apt-get install -y chromium` (CI's .ci/run does); "
+                    "set HOVIZ_SKIP_BROWSER=1 to skip the browser tests on purpose")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(
+            user_data_dir=str(tmp_path_factory.mktemp("chromium-profile")), executable_path=path,
+            args=CHROMIUM_ARGS, headless=True, viewport={"width": 1400, "height": 2200})
+        yield ctx
+        ctx.close()
+
+
+@pytest.fixture(scope="module", params=ZOOS)
+def app(request, tiny_zoo_dir):
+    """(base URL, zoo name, models by kind) of a running app on the tiny or the real zoo."""
+    directory = tiny_zoo_dir.path if request.param == "tiny" else CHECKPOINT_DIR
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with streamlit_server(directory, ARTIFACTS / f"streamlit-{request.param}.log") as base:
+        yield base, request.param, zoo_models(directory)
+
+
+class Watched:
+    """A new tab whose console errors, page errors and failed responses are recorded."""
+
+    def __init__(self, ctx):
+        self.page = ctx.new_page()
+        self.console: list[str] = []
+        self.failed: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
+        self.page.on("response", lambda r: self.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+
+    def _console(self, msg) -> None:
+        if msg.type != "error":
+            return
+        url = (msg.location or {}).get("url", "")
+        if msg.text.startswith("Failed to load resource") and BENIGN_404.search(url):
+            return
+        self.console.append(f"{msg.text} ({url})")
+
+    def open(self, url: str, min_charts: int) -> float:
+        """Go to url, wait for min_charts Plotly charts drawn and the script idle; seconds taken."""
+        t0 = time.perf_counter()
+        self.page.goto(url, wait_until="domcontentloaded")
+        self.page.wait_for_selector('[data-testid="stApp"]', timeout=PAGE_TIMEOUT_MS)
+        self.page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {min_charts}",
+                                    timeout=PAGE_TIMEOUT_MS)
+        self.idle()
+        return time.perf_counter() - t0
+
+    def idle(self) -> None:
+        """Wait until the script run is over (the status widget shows only while running: no file watcher here)."""
+        self.page.wait_for_timeout(300)
+        self.page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                                    timeout=PAGE_TIMEOUT_MS)
+        self.page.wait_for_timeout(300)
+
+    def check(self, shot: str) -> None:
+        self.page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=True)
+        exceptions = self.page.locator('[data-testid="stException"]')
+        assert exceptions.count() == 0, exceptions.first.inner_text()
+        errors = self.page.locator('[data-testid="stAlertContentError"]')
+        assert errors.count() == 0, errors.first.inner_text()
+        assert not self.console, self.console
+        assert all(BENIGN_404.search(f.split(" ", 1)[1]) for f in self.failed), self.failed
+
+    def query(self) -> dict:
+        return {k: v[-1] for k, v in parse_qs(urlparse(self.page.url).query).items()}
+
+
+@pytest.mark.parametrize("page_name", ["prompt", "attention", "threeway", "audit", "complex", "compare",
+                                       "expressivity"])
+def test_page_renders(app, browser, page_name):
+    base, zoo, models = app
+    path, query, min_charts = next(v for v in visits(models) if v[0] == ("" if page_name == "prompt" else page_name))
+    tab = Watched(browser)
+    try:
+        seconds = tab.open(f"{base}/{path}?{urlencode(query)}", min_charts)
+        charts = tab.page.locator(".js-plotly-plot")
+        assert charts.count() >= min_charts
+        for k in range(charts.count()):  # every chart drew an SVG with content, not an empty box
+            assert charts.nth(k).locator(".main-svg").count() >= 1
+        if min_charts:  # the modebar offers the image download (PNG/SVG, the sidebar's choice)
+            assert tab.page.locator('.modebar-btn[data-title^="Download plot"]').count() >= 1
+        tab.check(f"{zoo}-{page_name}")
+        assert seconds < PAGE_TIMEOUT_MS / 1000
+    finally:
+        tab.page.close()
+
+
+def test_url_state_round_trips_in_the_browser(app, browser):
+    base, zoo, models = app
+    model = models["simplicial_conv"] or models["dense"]
+    tab = Watched(browser)
+    try:
+        tab.open(f"{base}/complex?{urlencode({'model': model, 'prompt': SHORT, 'r': '0.42', 'cap': '3'})}", 4)
+        q = tab.query()
+        assert q["r"] == "0.42" and q["cap"] == "3" and q["model"] == model and q["src"] == "attention"
+        assert "0.42" in tab.page.locator('[data-testid="stSlider"]').first.inner_text()
+        tab.open(f"{base}/expressivity?pair=rook", 1)
+        assert tab.query()["pair"] == "rook"
+        if models["match3"]:  # interact: switch the Match3 sequence to "type one"; the URL follows, clean rerun
+            tab.page.get_by_text("type one", exact=True).click()
+            tab.idle()
+            assert tab.query()["m3mode"] == "typed" and tab.query()["pair"] == "rook"
+        tab.check(f"{zoo}-url-round-trip")
+    finally:
+        tab.page.close()
+
+
+def test_bad_url_values_warn_in_the_browser(app, browser):
+    base, zoo, models = app
+    tab = Watched(browser)
+    try:
+        tab.open(f"{base}/complex?{urlencode({'model': models['dense'], 'prompt': SHORT, 'r': '7', 'cap': 'x'})}", 4)
+        warnings = tab.page.locator('[data-testid="stAlertContentWarning"]').all_inner_texts()
+        assert sum("Ignored URL parameter" in w for w in warnings) == 2, warnings
+        tab.check(f"{zoo}-bad-url")
+    finally:
+        tab.page.close()
