@@ -76,10 +76,11 @@ def _check_safetensors_header(path: Path) -> None:
     """Refuse pickles and zip archives renamed to .safetensors before any parser touches them."""
     with open(path, "rb") as f:
         head = f.read(9)
-    if head[:2] == b"PK" or head[:1] == b"\x80":
+    valid = len(head) == 9 and head[8:9] == b"{" and struct.unpack("<Q", head[:8])[0] <= path.stat().st_size
+    if not valid and (head[:2] == b"PK" or head[:1] == b"\x80"):  # a header length of 0x..80 also starts with 0x80
         raise CheckpointError(f"{path} is a pickle/torch.save archive, not safetensors; hoviz never unpickles. "
                               "Convert it with safetensors.torch.save_file in a trusted environment.")
-    if len(head) < 9 or head[8:9] != b"{" or struct.unpack("<Q", head[:8])[0] > path.stat().st_size:
+    if not valid:
         raise CheckpointError(f"{path} is not a valid safetensors file (truncated or corrupt); "
                               "re-download or retrain it")
 
