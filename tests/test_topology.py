@@ -38,7 +38,7 @@ from hoviz.topology import (
     wl_colours,
     wl_indistinguishable,
 )
-from hoviz.topology.bench import peaky_attention, run_benchmark
+from hoviz.topology.bench import checkpoint_heads, peaky_attention, run_benchmark
 
 
 def causal_softmax(T: int, rng: np.random.Generator, scale: float = 4.0) -> np.ndarray:
@@ -75,12 +75,16 @@ def test_attention_persistence_equals_full_gudhi(T):
         assert_same(persistence_of_attention(A), plain_gudhi(attention_distance(A)))
     A = peaky_attention(T, rng)
     assert_same(persistence_of_attention(torch.tensor(A)), plain_gudhi(attention_distance(A)))
+    A = np.round(causal_softmax(T, rng, 2.0), 2)  # ties and exact zeros
+    assert_same(persistence_of_attention(A), plain_gudhi(attention_distance(A)))
 
 
-def test_persistence_exact_with_ties_zeros_and_higher_dims():
+@pytest.mark.parametrize("small", [0, 40])
+def test_persistence_exact_with_ties_zeros_and_higher_dims(small, monkeypatch):
+    monkeypatch.setattr("hoviz.topology.flag.SMALL", small)  # 0: the pruned complex even for tiny inputs
     rng = np.random.default_rng(1)
     for trial in range(60):
-        T = int(rng.integers(2, 12))
+        T = int(rng.integers(2, 14))
         A = rng.random((T, T))
         if trial % 3 == 0:
             A = np.round(A, 1)  # many ties
@@ -292,3 +296,9 @@ def test_benchmark_runs_and_checks_identity():
     assert [r["T"] for r in result["rows"]] == [12, 20] and all(r["identical"] for r in result["rows"])
     given = run_benchmark(maps=[np.eye(5)], repeats=1, warmup=0)
     assert given["rows"][0]["identical"] and given["source"] == "given maps"
+
+
+def test_benchmark_on_a_checkpoints_heads(tiny_zoo):
+    heads = checkpoint_heads("tiny-dense")  # 2 dense layers x 2 heads, block 128
+    assert len(heads) == 4 and heads[0].shape == (128, 128) and np.allclose(heads[0].sum(axis=1), 1.0)
+    assert run_benchmark(maps=heads[:1], repeats=1, warmup=0)["rows"][0]["identical"]

@@ -2,13 +2,14 @@
 
 Both must give identical diagrams; the table reports medians over repeats after a warm-up, and the speed-up.
 Without trained heads it uses realistic stand-ins: causal softmax of peaky random logits with a few dominant keys.
-Run: python -m hoviz.topology.bench [--sizes 64 128 256] [--repeats 5] [--maps heads.npy]
+Run: python -m hoviz.topology.bench [--sizes 64 128 256] [--repeats 5] [--maps heads.npy | --checkpoint NAME]
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -33,15 +34,43 @@ def peaky_attention(T: int, rng: np.random.Generator, scale: float = 4.0) -> np.
     return A / A.sum(axis=1, keepdims=True)
 
 
-def _median_time(fn, repeats: int, warmup: int) -> tuple[float, object]:
+PROMPT = ("To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer\n"
+          "The slings and arrows of outrageous fortune,\nOr to take arms against a sea of troubles\n"
+          "And by opposing end them. To die: to sleep;\nNo more; and by a sleep to say we end\n"
+          "The heart-ache and the thousand natural shocks\nThat flesh is heir to, 'tis a consummation\n"
+          "Devoutly to be wish'd. To die, to sleep;\nTo sleep: perchance to dream: ay, there's the rub;\n")
+
+
+def checkpoint_heads(name_or_path: str, text: str = PROMPT) -> list[np.ndarray]:
+    """Every pairwise attention map (T, T) of a checkpoint on the last block_size tokens of `text`, layer by layer.
+
+    2-simplicial layers contribute their pairwise marginal; simplicial-conv layers have no pattern and are skipped.
+    """
+    import torch
+
+    from hoviz.checkpoint import load_checkpoint
+    from hoviz.tokenizer import encode_prompt
+    from hoviz.trace import run_with_trace
+
+    ck = load_checkpoint(name_or_path)
+    layers = [i for i, b in enumerate(ck.model.blocks) if b.kind != "simplicial_conv"]
+    ids = encode_prompt(ck.tokenizer, text, ck.model.config.block_size).ids
+    with torch.no_grad():
+        _, trace = run_with_trace(ck.model, torch.tensor([ids]), layers=layers, what=("pattern", "qk"))
+    return [h.double().numpy() for layer in layers for h in trace.pattern(layer)[0]]
+
+
+def _median_time(fn, repeats: int, warmup: int) -> tuple[float, float, object]:
+    """Median wall-clock and CPU (this process) seconds of fn() over `repeats` runs after `warmup` runs."""
     for _ in range(warmup):
         out = fn()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
+    wall, cpu = [], []
+    for _ in range(max(repeats, 1)):
+        t, c = time.perf_counter(), time.process_time()
         out = fn()
-        times.append(time.perf_counter() - t)
-    return float(np.median(times)), out
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    return float(np.median(wall)), float(np.median(cpu)), out
 
 
 def run_benchmark(sizes=(64, 128, 256), maps=None, repeats: int = 5, warmup: int = 1, seed: int = 0,
@@ -64,8 +93,9 @@ def run_benchmark(sizes=(64, 128, 256), maps=None, repeats: int = 5, warmup: int
     Returns
     -------
     dict
-        ``rows``: one dict per map with ``T``, ``plain_s``, ``hoviz_s``, ``speedup``, ``identical`` and
-        ``bars`` ({dim: count}); plus ``repeats``, ``warmup``, ``max_dim``, ``source``.
+        ``rows``: one dict per map with ``T``, ``plain_s``, ``hoviz_s``, ``speedup`` (wall clock),
+        ``plain_cpu_s``, ``hoviz_cpu_s``, ``cpu_speedup`` (this process's CPU time: steadier on a shared machine),
+        ``identical`` and ``bars`` ({dim: count}); plus ``repeats``, ``warmup``, ``max_dim``, ``source``.
 
     Examples
     --------
@@ -78,11 +108,13 @@ def run_benchmark(sizes=(64, 128, 256), maps=None, repeats: int = 5, warmup: int
     rows = []
     for A in maps:
         D = attention_distance(A)
-        plain_s, plain = _median_time(lambda D=D: reference_rips_persistence(D, max_dim), repeats, warmup)
-        hoviz_s, fast = _median_time(lambda A=A: persistence_of_attention(A, max_dim), repeats, warmup)
+        plain_s, plain_cpu, plain = _median_time(lambda D=D: reference_rips_persistence(D, max_dim), repeats, warmup)
+        hoviz_s, hoviz_cpu, fast = _median_time(lambda A=A: persistence_of_attention(A, max_dim), repeats, warmup)
         identical = all(np.array_equal(plain[k], fast[k]) for k in plain)
         rows.append({"T": len(A), "plain_s": plain_s, "hoviz_s": hoviz_s, "speedup": plain_s / max(hoviz_s, 1e-12),
-                     "identical": identical, "bars": {k: len(v) for k, v in fast.items()}})
+                     "plain_cpu_s": plain_cpu, "hoviz_cpu_s": hoviz_cpu,
+                     "cpu_speedup": plain_cpu / max(hoviz_cpu, 1e-12), "identical": identical,
+                     "bars": {k: len(v) for k, v in fast.items()}})
     return {"rows": rows, "repeats": repeats, "warmup": warmup, "max_dim": max_dim, "source": source}
 
 
@@ -91,11 +123,17 @@ def format_table(result: dict) -> str:
     head = (f"attention persistence H0..H{result['max_dim']}, {result['source']}; "
             f"median of {result['repeats']} after {result['warmup']} warm-up")
     lines = [head,
-             f"{'T':>5} {'plain gudhi (s)':>16} {'hoviz (s)':>10} {'speed-up':>9} {'identical':>10}  bars"]
-    for r in result["rows"]:
+             (f"{'T':>5} {'plain gudhi (s)':>16} {'hoviz (s)':>10} {'speed-up':>9} {'CPU speed-up':>13} "
+             f"{'identical':>10}  bars")]
+    rows = result["rows"]
+    for r in rows:
         bars = " ".join(f"H{k}:{n}" for k, n in r["bars"].items())
         lines.append(f"{r['T']:>5} {r['plain_s']:>16.4f} {r['hoviz_s']:>10.4f} {r['speedup']:>8.1f}x "
-                     f"{r['identical']!s:>10}  {bars}")
+                     f"{r['cpu_speedup']:>12.1f}x {r['identical']!s:>10}  {bars}")
+    if len(rows) > 1:
+        wall, cpu = [r["speedup"] for r in rows], [r["cpu_speedup"] for r in rows]
+        lines.append(f"speed-up over {len(rows)} maps: median {np.median(wall):.1f}x (CPU {np.median(cpu):.1f}x), "
+                     f"lowest {min(wall):.1f}x (CPU {min(cpu):.1f}x); all identical: {all(r['identical'] for r in rows)}")
     return "\n".join(lines)
 
 
@@ -107,11 +145,16 @@ def main(argv=None) -> dict:
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--maps", help=".npy file of attention maps, (T, T) or (N, T, T), e.g. a checkpoint's heads")
+    p.add_argument("--checkpoint", help="a checkpoint name or path: benchmark all its heads on a block-size prompt")
+    p.add_argument("--text", help="text file for --checkpoint's prompt (default: a Hamlet passage)")
     args = p.parse_args(argv)
     maps = None
     if args.maps:
         m = np.load(args.maps)
         maps = list(m.reshape(-1, m.shape[-2], m.shape[-1]))
+    elif args.checkpoint:
+        text = PROMPT if args.text is None else Path(args.text).read_text(encoding="utf-8")
+        maps = checkpoint_heads(args.checkpoint, text)
     result = run_benchmark(args.sizes, maps, args.repeats, args.warmup, args.seed)
     print(format_table(result))
     return result

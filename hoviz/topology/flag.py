@@ -14,6 +14,7 @@ import numpy as np
 
 CHUNK = 1 << 18  # elements per (edges x T) block: cache-sized, and memory stays small whatever T is
 HUBS = 2  # global witness vertices tried on every edge
+SMALL = 40  # up to this many vertices, expanding every triangle is cheaper than choosing among them
 
 
 def flag_persistence(F: np.ndarray, max_dim: int = 1, end: float = np.inf) -> dict[int, np.ndarray]:
@@ -24,7 +25,8 @@ def flag_persistence(F: np.ndarray, max_dim: int = 1, end: float = np.inf) -> di
     F : (T, T) float64, symmetric, zero diagonal
         Edge filtration values (distances) >= 0; +inf means "no edge". Callers validate (see _checks).
     max_dim : int
-        Highest homology dimension. 0 and 1 use the pruned complex; 2 and up fall back to gudhi's edge collapse.
+        Highest homology dimension. 1 uses the pruned complex (above SMALL vertices); 2 and up fall back to
+        gudhi's edge collapse and the full expansion.
     end : float
         Where the filtration ends: edges with value >= end never enter, and classes still alive at `end` die
         there, except the one H0 class of the whole complex (death inf). With end=inf nothing is forced to die.
@@ -53,12 +55,13 @@ def flag_persistence(F: np.ndarray, max_dim: int = 1, end: float = np.inf) -> di
     G[a, b] = G[b, a] = vals
     np.fill_diagonal(G, 0.0)
     st = gudhi.SimplexTree.create_from_array(G, max_filtration=vals.max() if len(vals) else 0.0)
-    if max_dim == 1 and len(vals):
+    if max_dim == 1 and T > SMALL and len(vals):
         tri, tri_vals = essential_triangles(T, a, b, vals)
         if len(tri_vals):
             st.insert_batch(tri.T.copy(), tri_vals)
-    elif max_dim >= 2:
-        st.collapse_edges(nb_iterations=3)
+    elif max_dim >= 1:
+        if max_dim >= 2:
+            st.collapse_edges(nb_iterations=3)
         st.expansion(max_dim + 1)
     # gudhi skips the top dimension unless asked; ask when the complex has no simplex above max_dim
     st.compute_persistence(persistence_dim_max=st.dimension() <= max_dim)
@@ -93,7 +96,7 @@ def essential_triangles(T: int, a: np.ndarray, b: np.ndarray, vals: np.ndarray,
 
     # Pass 1, per edge: M[e, c] = when c joins both ends of e; the best apex is the first such c.
     # Blocks of edges reuse preallocated buffers: fresh multi-MB temporaries would cost more in page faults.
-    step = min(E, max(1, CHUNK // T))
+    step = max(1, min(E, CHUNK // T))
     M, G = np.empty((step, T), dtype), np.empty((step, T), dtype)
     todo, tmp, tmp2 = np.empty((step, T), bool), np.empty((step, T), bool), np.empty((step, T), bool)
     apex = np.empty(E, np.int64)
