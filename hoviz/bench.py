@@ -38,8 +38,9 @@ MiB = 2**20
 BENCH_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
 MEMORY_METHODS = {
     "hwm": "CPU peak = VmHWM - VmRSS of this process around one call: the high-water mark is reset through "
-           "/proc/self/clear_refs, glibc's mmap threshold is pinned at 64 KiB and the heap trimmed first, so freed "
-           "tensors leave the RSS and every measurement starts clean",
+           "/proc/self/clear_refs, and during that call glibc's mmap threshold is pinned at 64 KiB with the heap "
+           "trimmed first, so freed tensors leave the RSS and every measurement starts clean (checked against a fresh "
+           "process per measurement: within ~2 MiB)",
     "subprocess": "CPU peak = VmHWM (or ru_maxrss) - VmRSS after setup and a T=8 warm-up (lazy library init), "
                   "in a fresh Python process per measurement",
     "cuda": "CUDA peak = torch.cuda.max_memory_allocated() - memory_allocated() around one call",
@@ -71,12 +72,14 @@ def hwm_available() -> bool:
         return False
 
 
-def pin_malloc() -> None:
-    """Fixed mmap threshold: tensors above 64 KiB are mmapped and go back to the OS when freed."""
+def malloc_mode(measuring: bool) -> None:
+    """Pin glibc's thresholds (which also stops their dynamic raising): while measuring, every tensor above 64 KiB is
+    mmapped and goes back to the OS when freed; while timing, blocks below 32 MiB are reused from the heap, as in
+    glibc's steady state (64 KiB would add page faults to every mid-sized tensor and slow small-block code ~2x)."""
     libc = _libc()
     if libc is not None:
-        libc.mallopt(-3, 64 * 1024)  # M_MMAP_THRESHOLD (pinning it also stops glibc's dynamic raising)
-        libc.mallopt(-1, 128 * 1024)  # M_TRIM_THRESHOLD
+        libc.mallopt(-3, 64 * 1024 if measuring else 32 * MiB)  # M_MMAP_THRESHOLD
+        libc.mallopt(-1, 128 * 1024 if measuring else 64 * MiB)  # M_TRIM_THRESHOLD
 
 
 def peak_extra_mb(run, device: str, method: str) -> float:
@@ -91,12 +94,16 @@ def peak_extra_mb(run, device: str, method: str) -> float:
         torch.cuda.synchronize()
         del out
         return (torch.cuda.max_memory_allocated() - base) / MiB
-    _libc().malloc_trim(0)
-    base = _status_kb("VmRSS")
-    Path("/proc/self/clear_refs").write_text("5")  # VmHWM := VmRSS
-    out = run()
-    peak = _status_kb("VmHWM")
-    del out
+    malloc_mode(measuring=True)
+    try:
+        _libc().malloc_trim(0)
+        base = _status_kb("VmRSS")
+        Path("/proc/self/clear_refs").write_text("5")  # VmHWM := VmRSS
+        out = run()
+        peak = _status_kb("VmHWM")
+        del out
+    finally:
+        malloc_mode(measuring=False)
     return max(0, peak - base) / 1024
 
 
@@ -198,16 +205,28 @@ def dense_explicit(q, k, v):
     return logits.masked_fill(~causal, float("-inf")).softmax(-1) @ v  # (B, H, T, D)
 
 
-def measure(spec: dict, ctx: dict, repeats: int) -> dict:
-    """Time (median ms) and peak extra memory (MiB) of one spec."""
-    run = build_run(spec, ctx["device"], ctx["dtype"])
-    ms = median_ms(run, ctx["device"], repeats)
-    if ctx["memory"] == "subprocess":
-        mb = _child_peak_mb(spec, ctx)
-    else:
-        mb = peak_extra_mb(run, ctx["device"], ctx["memory"])
-    del run
-    return {"ms": round(ms, 4), "peak_mb": round(mb, 3)}
+def measure_all(rows: list, ctx: dict, repeats: int) -> None:
+    """Fill every row's jobs: all peak memories first, then all times (see `malloc_mode` for why two phases).
+
+    A row's "_jobs" is a list of (prefix, spec); job results land in row[prefix + "peak_mb"] and row[prefix + "ms"].
+    """
+    jobs = [(row, prefix, spec) for row in rows for prefix, spec in row.get("_jobs", [])]
+    dev, dtype = ctx["device"], ctx["dtype"]
+    if ctx["memory"] == "hwm":
+        malloc_mode(measuring=True)  # from here until the timing phase: no heap reuse of large blocks
+    for row, prefix, spec in jobs:
+        if ctx["memory"] == "subprocess":
+            mb = _child_peak_mb(spec, ctx)
+        else:
+            build_run({**spec, "T": min(8, spec["T"])}, dev, dtype)()  # lazy library init is not the op's memory
+            mb = peak_extra_mb(build_run(spec, dev, dtype), dev, ctx["memory"])
+        row[prefix + "peak_mb"] = round(mb, 3)
+    if ctx["memory"] == "hwm":
+        malloc_mode(measuring=False)
+    for row, prefix, spec in jobs:
+        row[prefix + "ms"] = round(median_ms(build_run(spec, dev, dtype), dev, repeats), 4)
+    for row in rows:
+        row.pop("_jobs", None)
 
 
 def _child_peak_mb(spec: dict, ctx: dict) -> float:
@@ -221,7 +240,7 @@ def _child(arg: str) -> int:
     """Measure one spec in this fresh process and print MiB."""
     import resource
     job = json.loads(arg)
-    pin_malloc()
+    malloc_mode(measuring=True)
     dtype = getattr(torch, job["dtype"])
     build_run({**job["spec"], "T": min(8, job["spec"]["T"])}, "cpu", dtype)()  # lazy library init, not the op's
     run = build_run(job["spec"], "cpu", dtype)
@@ -234,69 +253,61 @@ def _child(arg: str) -> int:
     return 0
 
 
-# ---------------------------------------------------------------- the tables
+# ---------------------------------------------------------------- the tables: plan rows, measure, derive
 
-def bench_simplicial(ctx, Ts, windows, repeats) -> tuple[list, list]:
+def _pass(backward: bool) -> str:
+    return "forward+backward" if backward else "forward"
+
+
+def plan_kernels(ctx, Ts, windows) -> tuple[list, list, list]:
+    """Rows (with jobs) of the simplicial2, windowed and dense tables."""
     B, H, D, dev = ctx["B"], ctx["H"], ctx["D"], ctx["device"]
     item = torch.finfo(ctx["dtype"]).bits // 8
-    rows, wrows = [], []
+    shape = {"B": B, "H": H, "D": D, "dtype": str(ctx["dtype"]).split(".")[-1], "device": dev}
+    srows, wrows, drows = [], [], []
     for T in Ts:
         for backward in (False, True):
-            useful = 4 * D * H * B * causal_pairs(T, None, None) * (3 if backward else 1)
-            naive = None
             for impl in ("naive", "hoviz"):
-                spec = {"group": "simplicial2", "impl": impl, "T": T, "B": B, "H": H, "D": D, "backward": backward}
-                row = {"impl": impl, "pass": "forward+backward" if backward else "forward", "T": T, "B": B, "H": H,
-                       "D": D, "dtype": str(ctx["dtype"]).split(".")[-1], "device": dev}
+                row = {"impl": impl, "pass": _pass(backward), "T": T, **shape, "w1": None, "w2": None}
                 est = naive_bytes(T, B, H, item, backward)
                 if impl == "naive" and est > ctx["naive_budget"]:
                     row.update(ms=None, peak_mb=None, note=f"skipped: needs ~{est / 2**30:.1f} GiB > budget "
                                                           f"{ctx['naive_budget'] / 2**30:.1f} GiB")
                 else:
-                    row.update(measure(spec, ctx, repeats))
-                    row["gflops"] = round(useful / row["ms"] / 1e6, 3)
-                if impl == "hoviz":
-                    row["block_size"] = default_block_size(T, H, D, B=B, itemsize=max(item, 4), device=dev)
-                    if naive and naive.get("ms"):
-                        row["vs_naive_time"] = round(row["ms"] / naive["ms"], 4)
-                        row["vs_naive_mem"] = round(row["peak_mb"] / max(naive["peak_mb"], 1e-3), 4)
-                _tflops(row, ctx)
-                rows.append(row)
-                naive = row
-    T = max(Ts)
-    full = {}
+                    row["_jobs"] = [("", {"group": "simplicial2", "impl": impl, "T": T, "B": B, "H": H, "D": D,
+                                          "backward": backward})]
+                srows.append(row)
+            for impl in ("explicit", "sdpa"):
+                drows.append({"impl": impl, "pass": _pass(backward), "T": T, **shape, "_jobs": [
+                    ("", {"group": "dense", "impl": impl, "T": T, "B": B, "H": H, "D": D, "backward": backward})]})
     for w1, w2 in [(None, None)] + windows:
         for backward in (False, True):
-            spec = {"group": "windowed", "impl": "hoviz", "T": T, "B": B, "H": H, "D": D, "w1": w1, "w2": w2,
-                    "backward": backward}
-            row = {"impl": "hoviz", "pass": "forward+backward" if backward else "forward", "T": T, "w1": w1,
-                   "w2": w2, "B": B, "H": H, "D": D, "device": dev,
-                   "block_size": default_block_size(T, H, D, B=B, w1=w1, w2=w2, itemsize=max(item, 4),
-                                                    device=dev)}
-            row.update(measure(spec, ctx, repeats))
-            row["gflops"] = round(4 * D * H * B * causal_pairs(T, w1, w2) * (3 if backward else 1) / row["ms"] / 1e6,
-                                  3)
-            if w1 is None and w2 is None:
-                full[backward] = row["ms"]
-            row["speedup_vs_full"] = round(full[backward] / row["ms"], 3)
-            _tflops(row, ctx)
-            wrows.append(row)
-    return rows, wrows
+            wrows.append({"impl": "hoviz", "pass": _pass(backward), "T": max(Ts), "w1": w1, "w2": w2, **shape,
+                          "_jobs": [("", {"group": "windowed", "impl": "hoviz", "T": max(Ts), "B": B, "H": H, "D": D,
+                                          "w1": w1, "w2": w2, "backward": backward})]})
+    return srows, wrows, drows
 
 
-def bench_dense(ctx, Ts, repeats) -> list:
-    B, H, D = ctx["B"], ctx["H"], ctx["D"]
-    rows = []
-    for T in Ts:
-        for backward in (False, True):
-            for impl in ("explicit", "sdpa"):
-                spec = {"group": "dense", "impl": impl, "T": T, "B": B, "H": H, "D": D, "backward": backward}
-                row = {"impl": impl, "pass": "forward+backward" if backward else "forward", "T": T, "B": B, "H": H,
-                       "D": D, "device": ctx["device"], **measure(spec, ctx, repeats)}
-                row["gflops"] = round(4 * D * H * B * T * (T + 1) / 2 * (3 if backward else 1) / row["ms"] / 1e6, 3)
-                _tflops(row, ctx)
-                rows.append(row)
-    return rows
+def derive_kernels(ctx, srows, wrows, drows) -> None:
+    """GFLOP/s of useful causal work (fwd+bwd counted as 3x forward), ratios, block sizes."""
+    item = max(torch.finfo(ctx["dtype"]).bits // 8, 4)
+    for r in srows + wrows + drows:
+        if r.get("ms"):
+            dense = r["impl"] in ("explicit", "sdpa")
+            pairs = r["T"] * (r["T"] + 1) / 2 if dense else causal_pairs(r["T"], r["w1"], r["w2"])
+            r["gflops"] = round(4 * r["D"] * r["H"] * r["B"] * pairs * (3 if "backward" in r["pass"] else 1)
+                                / r["ms"] / 1e6, 3)
+            _tflops(r, ctx)
+        if r["impl"] == "hoviz":
+            r["block_size"] = default_block_size(r["T"], r["H"], r["D"], B=r["B"], w1=r["w1"], w2=r["w2"],
+                                                 itemsize=item, device=ctx["device"])
+    for naive, hov in zip(srows[::2], srows[1::2]):
+        if naive.get("ms"):
+            hov["vs_naive_time"] = round(hov["ms"] / naive["ms"], 4)
+            hov["vs_naive_mem"] = round(hov["peak_mb"] / max(naive["peak_mb"], 1e-3), 4)
+    full = {r["pass"]: r["ms"] for r in wrows if r["w1"] is None and r["w2"] is None}
+    for r in wrows:
+        r["speedup_vs_full"] = round(full[r["pass"]] / r["ms"], 3)
 
 
 def _tflops(row, ctx):
@@ -317,7 +328,8 @@ def zoo(ctx) -> tuple[list[dict], str]:
     return [{"name": n} for n in names], f"{len(names)} checkpoint(s)"
 
 
-def bench_models(ctx, specs, T_max, batch, repeats) -> list:
+def plan_models(ctx, specs, T_max, batch) -> list:
+    """One row per checkpoint, with an inference and a training-step job; FLOPs counted here."""
     rows = []
     for base in specs:
         row = {"model": base["name"], "device": ctx["device"]}
@@ -334,21 +346,26 @@ def bench_models(ctx, specs, T_max, batch, repeats) -> list:
             while T > 8 and cfg.n_layer * naive_bytes(T, B, cfg.n_head, 4, True) > ctx["naive_budget"]:
                 T //= 2
         row.update(mixers=cfg.mixers, params=model.num_params(), T=T, B=B)
-        for train in (False, True):
-            spec = {**base, "group": "model", "T": T, "B": B, "train": train}
-            m = measure(spec, ctx, repeats)
-            key = "train" if train else "infer"
-            row[f"{key}_tokens_per_s"] = round(B * T / m["ms"] * 1e3, 1)
-            row[f"{key}_ms"], row[f"{key}_peak_mb"] = m["ms"], m["peak_mb"]
         row["flops_per_token"] = flops_per_token(cfg, T)
         row["flops_per_token_executed"] = flops_per_token(cfg, T, executed=True, batch=B, device=ctx["device"])
         row["flops_per_token_counted"] = counted_flops_per_token(model, T, B, ctx["device"])
         row["counted_vs_executed"] = round(row["flops_per_token_counted"] / row["flops_per_token_executed"], 4)
-        row["infer_gflops"] = round(row["flops_per_token"] * row["infer_tokens_per_s"] / 1e9, 3)
-        _tflops({**row, "gflops": row["infer_gflops"]}, ctx)
+        row["_jobs"] = [(f"{k}_", {**base, "group": "model", "T": T, "B": B, "train": k == "train"})
+                        for k in ("infer", "train")]
         rows.append(row)
-        del model
     return rows
+
+
+def derive_models(ctx, rows) -> None:
+    for row in rows:
+        for k in ("infer", "train"):
+            if row.get(f"{k}_ms"):
+                row[f"{k}_tokens_per_s"] = round(row["B"] * row["T"] / row[f"{k}_ms"] * 1e3, 1)
+        if row.get("infer_ms"):
+            row["infer_gflops"] = round(row["flops_per_token"] * row["infer_tokens_per_s"] / 1e9, 3)
+            if ctx["device"] == "cuda":
+                row["infer_tflops"] = round(row["infer_gflops"] / 1e3, 4)
+                row["infer_fraction_of_matmul"] = round(row["infer_tflops"] / ctx["matmul_tflops"], 5)
 
 
 def counted_flops_per_token(model, T: int, B: int, device: str) -> float:
@@ -492,7 +509,7 @@ def report(res: dict, ctx: dict) -> None:
     table("app pipeline: run_with_trace vs bare forward", res["pipeline"],
           [("model", "model"), ("tokens", "prompt_tokens"), ("forward ms", "forward_ms"), ("trace ms", "trace_ms"),
            ("overhead x", "trace_overhead"), ("note", "note")])
-    table("targets (issue 6)", res["targets"], [("target", "target"), ("value", "value"), ("limit", "limit"),
+    table("targets (issue 6, set for the 2-core CPU)", res["targets"], [("target", "target"), ("value", "value"), ("limit", "limit"),
                                                  ("met", "met")])
 
 
@@ -519,7 +536,7 @@ def main(argv=None) -> int:
     if memory == "auto":
         memory = "hwm" if hwm_available() else "subprocess"
     if memory == "hwm":
-        pin_malloc()
+        malloc_mode(measuring=False)
     dtype = getattr(torch, a.dtype or ("bfloat16" if device == "cuda" else "float32"))
     quick = a.quick
     B, H, D = (1, 2, 8) if quick else (1, 4, 32)
@@ -552,15 +569,21 @@ def run_all(ctx: dict, quick: bool, Ts: list, windows: list, repeats: int) -> di
     if device == "cuda":
         ctx["matmul_tflops"] = matmul_tflops(device)
         res["cuda"].update(name=torch.cuda.get_device_name(), bf16_matmul_tflops=round(ctx["matmul_tflops"], 2))
-    res["simplicial2"], res["windowed"] = bench_simplicial(ctx, Ts, windows, repeats)
-    res["dense"] = bench_dense(ctx, Ts, repeats)
+    res["simplicial2"], res["windowed"], res["dense"] = plan_kernels(ctx, Ts, windows)
     specs, zoo_msg = zoo(ctx)
-    res["models"] = bench_models(ctx, specs, 32 if quick else 256, 1 if quick else 4, repeats)
+    res["models"] = plan_models(ctx, specs, 32 if quick else 256, 1 if quick else 4)
+    measure_all(res["simplicial2"] + res["windowed"] + res["dense"] + res["models"], ctx, repeats)
+    derive_kernels(ctx, res["simplicial2"], res["windowed"], res["dense"])
+    derive_models(ctx, res["models"])
     res["pipeline"] = []
     pipe_specs = specs or [{"name": None, "config": {"mixers": [k] * 4}, "label": f"init:{k}"}
                            for k in ("dense", "simplicial2", "simplicial_conv")]
     for spec in pipe_specs:
-        model = _model(spec, device)
+        try:
+            model = _model(spec, device)
+        except HovizError as e:
+            res["pipeline"].append({"model": spec["name"], "note": f"cannot load: {e}"})
+            continue
         idx = torch.randint(model.config.vocab_size, (1, min(32 if quick else 128, model.config.block_size)),
                             device=device)
         res["pipeline"].append({"model": spec.get("label") or spec["name"],

@@ -84,3 +84,12 @@ def test_flops_per_token_analytic_values():
     s2 = GPTConfig(n_layer=1, mixers=["simplicial2"], s2_window1=4, s2_window2=2)
     assert causal_pairs(6, 4, 2) == 1 + 2 * 2 + 3 * 2 + 4 * 2 * 3
     assert flops_per_token(s2, T=6) == pytest.approx(28 * C * C + 4 * C * causal_pairs(6, 4, 2) / 6 + 2 * C * V)
+
+
+def test_broken_checkpoint_is_a_row_not_a_crash(broken_zoo, tmp_path):
+    out = tmp_path / "b.json"
+    assert bench.main(["--quick", "--T", "8", "--repeats", "1", "--out", str(out)]) == 0
+    res = json.loads(out.read_text())
+    rows = {r["model"]: r for r in res["models"]}
+    assert "cannot load" in rows["tiny-broken"]["note"] and rows["tiny-dense"]["infer_tokens_per_s"] > 0
+    assert any("cannot load" in r.get("note", "") for r in res["pipeline"])
