@@ -48,6 +48,15 @@ def measure(name: str, key: str, T: int, traced: bool) -> dict:
     return peak_forward_memory(common.load_model(name).model, T, traced=traced).to_dict()
 
 
+FIGURES = {"curves": training_curves_figure, "cost": memory_expressivity_figure, "scaling": memory_scaling_figure}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def figure(builder: str, *args, **kwargs):
+    """A figure built once per input: building costs ~50 ms, unpickling the cached one a few ms (warm reruns)."""
+    return FIGURES[builder](*args, **kwargs)
+
+
 def bench_dir() -> Path:
     return Path(os.environ.get("HOVIZ_BENCHMARKS", Path(hoviz.__file__).resolve().parent.parent / "benchmarks"))
 
@@ -71,16 +80,16 @@ task_curves = {n: m.get("curve") for n, m in metas.items() if m.get("curve") and
 if not lm_curves and not task_curves:
     st.info("No sidecar records a training curve (`curve`); models trained with `python -m hoviz train` do.")
 if lm_curves:
-    common.plot(training_curves_figure(lm_curves, x=x, kinds=kinds, title="Language models: loss (solid: validation, "
-                                       "dashed: train)"), "training-curves")
+    common.plot(figure("curves", lm_curves, x=x, kinds=kinds, title="Language models: loss (solid: validation, "
+                       "dashed: train)"), "training-curves")
 if task_curves:
     has_acc = any(isinstance(r, dict) and "balanced_accuracy" in r for c in task_curves.values() for r in c)
-    common.plot(training_curves_figure(task_curves, x=x, kinds=kinds, metric="balanced_accuracy" if has_acc else "loss",
-                                       title="Task models (Match3 / Match2)"), "training-curves-tasks")
+    common.plot(figure("curves", task_curves, x=x, kinds=kinds, metric="balanced_accuracy" if has_acc else "loss",
+                       title="Task models (Match3 / Match2)"), "training-curves-tasks")
 
 # ---------------------------------------------------------------- memory–expressivity
 st.subheader("Memory–expressivity")
-c1, c2, c3 = st.columns([2, 2, 1])
+c1, c2, c3, c4 = st.columns([2, 2, 1, 1])
 metric = common.url_selectbox("Expressivity axis", list(METRICS), "metric", where=c1, format_func=METRICS.get)
 max_block = max((e.block_size for e in entries.values() if not e.error), default=16)
 lengths = [t for t in LENGTHS if t <= max_block] or [max_block]
@@ -89,6 +98,9 @@ T = common.url_selectbox("Context length T", lengths, "T", default=min(128, leng
 traced = common.url_toggle("As the app traces", "traced", False, where=c3,
                            help="measure with every pattern hook on (dense layers materialise their (H, T, T) "
                                 "pattern), as the attention pages do; off: the model's own inference path")
+exhibits = common.url_toggle("Leaky exhibits", "exhibits", False, where=c4,
+                             help="include models kept as exhibits of a bug (e.g. the leaky 2-simplicial mask): their "
+                                  "validation loss is impossibly low because they read the future")
 st.caption(f"Memory: {METHOD}. FLOPs: analytic (`hoviz.flops`, 2 per multiply-add, causal work averaged over "
            "positions).")
 
@@ -108,12 +120,13 @@ with st.spinner("Measuring peak memory..."):
         metrics = metas[name].get("metrics") or {}
         rows.append({"name": name, "kind": kinds[name], "T": t, "params": lm.model.num_params(),
                      "flops_per_token": flops_per_token(lm.model.config, t), "peak_bytes": m["peak_bytes"],
-                     "peak_MiB": round(m["peak_bytes"] / 2**20, 3), **{k: metrics.get(k) for k in METRICS}})
+                     "peak_MiB": round(m["peak_bytes"] / 2**20, 3), **{k: metrics.get(k) for k in METRICS},
+                     "exhibit": bool(metas[name].get("exhibit"))})
 for msg in failed:
     st.warning(f"Left out of the comparison: {msg}")
-shown = [r for r in rows if r.get(metric) is not None]
+shown = [r for r in rows if r.get(metric) is not None and (exhibits or not r["exhibit"])]
 if shown:
-    common.plot(memory_expressivity_figure(shown, metric=metric, T=int(T)), f"memory-expressivity-{metric}")
+    common.plot(figure("cost", shown, metric=metric, T=int(T)), f"memory-expressivity-{metric}")
 else:
     st.info(f"No installed model records `{metric}` in its sidecar metrics; pick the other axis.")
 st.dataframe(rows, hide_index=True, column_config={"peak_bytes": None})
@@ -133,8 +146,8 @@ with st.spinner("Measuring..."):
             measured.append({"name": name, "kind": kinds[name], "T": t, "bytes": m["peak_bytes"]})
         theory += theory_rows(name, lm.model.config, Ts)
 if picked:
-    common.plot(memory_scaling_figure(measured, theory, method=f"measured here: {METHOD}"
-                                      + ("; traced" if traced else "")), "memory-scaling")
+    common.plot(figure("scaling", measured, theory, method=f"measured here: {METHOD}" + ("; traced" if traced else "")),
+                "memory-scaling")
 
 # ---------------------------------------------------------------- bench files
 st.subheader("Benchmark files")
@@ -156,8 +169,8 @@ else:
                 th.append({**r, "name": "naive 2-simplicial: B·H·T³·4 bytes", "bytes": 4.0 * b * h * r["T"] ** 3})
             elif r.get("impl") == "explicit":
                 th.append({**r, "name": "explicit dense: B·H·T²·4 bytes", "bytes": 4.0 * b * h * r["T"] ** 2})
-        common.plot(memory_scaling_figure(kernel, th, title="Attention kernels, forward (bench file)",
-                                          method=bench_method(bench)), "bench-kernels")
+        common.plot(figure("scaling", kernel, th, title="Attention kernels, forward (bench file)",
+                           method=bench_method(bench)), "bench-kernels")
     model_rows = [r for r in brows if r["group"] == "model"]
     if model_rows:
         st.caption(f"Zoo models in {which} (inference at the batch B shown): {bench_method(bench)}")

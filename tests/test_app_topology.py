@@ -151,6 +151,12 @@ def test_compare_page(tiny_zoo, tmp_path, monkeypatch):
     table = at.dataframe[0].value
     assert set(table["name"]) == set(tiny_zoo.names) and (table["peak_bytes"] > 0).all()
     assert len(at.get("download_button")) == 2
+    cost = next(s for s in specs(at) if s["layout"]["title"]["text"].startswith("Memory–expressivity"))
+    labels = {tr["text"][0] for tr in cost["data"]}
+    assert "tiny-dense" in labels and not any("leaky" in x for x in labels)  # the leaky exhibit is off by default
+    at.toggle(key="exhibits").set_value(True).run()
+    cost = next(s for s in specs(at) if s["layout"]["title"]["text"].startswith("Memory–expressivity"))
+    assert "tiny-simplicial2-leaky (exhibit)" in {tr["text"][0] for tr in cost["data"]}
 
 
 def test_compare_url_round_trip_and_bad_values(tiny_zoo):

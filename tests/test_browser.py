@@ -178,9 +178,10 @@ class Watched:
         t0 = time.perf_counter()
         self.page.goto(url, wait_until="domcontentloaded")
         self.page.wait_for_selector('[data-testid="stApp"]', timeout=PAGE_TIMEOUT_MS)
-        self.page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {min_charts}",
-                                    timeout=PAGE_TIMEOUT_MS)
+        drawn = "[...document.querySelectorAll('.js-plotly-plot')].filter(e => e.querySelector('.main-svg')).length"
+        self.page.wait_for_function(f"{drawn} >= {min_charts}", timeout=PAGE_TIMEOUT_MS)
         self.idle()
+        self.page.wait_for_function(f"{drawn} >= {min_charts}", timeout=PAGE_TIMEOUT_MS)
         return time.perf_counter() - t0
 
     def idle(self) -> None:

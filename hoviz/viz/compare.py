@@ -115,7 +115,8 @@ def memory_expressivity_figure(models: list[dict], metric: str = "val_loss", T: 
     Parameters
     ----------
     models : list of dict
-        Each ``{"name", "kind", "params", "flops_per_token", "peak_bytes" (or None), metric: value}``.
+        Each ``{"name", "kind", "params", "flops_per_token", "peak_bytes" (or None), metric: value}``; an
+        ``"exhibit": True`` model (a deliberate bug, e.g. a leaky mask) is drawn as an x and labelled so.
     metric : str
         Sidecar metric on the y axis (``val_loss`` or ``balanced_accuracy``).
     T : int, optional
@@ -131,11 +132,13 @@ def memory_expressivity_figure(models: list[dict], metric: str = "val_loss", T: 
             if x is None or y is None or not np.isfinite(float(y)):
                 continue
             kind = m.get("kind", "dense")
-            fig.add_trace(go.Scatter(x=[float(x)], y=[float(y)], mode="markers+text", text=[m["name"]],
+            label = m["name"] + (" (exhibit)" if m.get("exhibit") else "")
+            fig.add_trace(go.Scatter(x=[float(x)], y=[float(y)], mode="markers+text", text=[label],
                                      textposition="top center", textfont={"size": 9}, name=kind, legendgroup=kind,
                                      cliponaxis=False,
                                      showlegend=kind not in shown, marker={"size": 11, "color": KIND_COLOURS.get(
-                                         kind, "#555")}, hovertemplate=f"{m['name']}: %{{x:.3s}}, %{{y:.4f}}"
+                                         kind, "#555"), "symbol": "x" if m.get("exhibit") else "circle"},
+                                     hovertemplate=f"{label}: %{{x:.3s}}, %{{y:.4f}}"
                                                                       "<extra></extra>"), row=1, col=col)
             shown.add(kind)
     tidy(fig, title or f"Memory–expressivity: {metric.replace('_', ' ')} against cost", height)
