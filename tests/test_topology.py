@@ -285,7 +285,7 @@ def test_bad_arguments():
 
 def test_docstring_examples_run():
     globs = {"np": np, "nx": nx, **{name: getattr(topo, name) for name in topo.__all__}}
-    for name in ("barcode", "distance", "flag", "graphs", "hodge", "lift", "persistence", "traced", "wl"):
+    for name in ("barcode", "distance", "flag", "graphs", "hodge", "lift", "persistence", "pruning", "traced", "wl"):
         module = importlib.import_module(f"hoviz.topology.{name}")
         result = doctest.testmod(module, extraglobs=globs, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.failed == 0, name

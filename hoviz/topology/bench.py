@@ -132,8 +132,9 @@ def format_table(result: dict) -> str:
                      f"{r['cpu_speedup']:>12.1f}x {r['identical']!s:>10}  {bars}")
     if len(rows) > 1:
         wall, cpu = [r["speedup"] for r in rows], [r["cpu_speedup"] for r in rows]
+        same = all(r["identical"] for r in rows)
         lines.append(f"speed-up over {len(rows)} maps: median {np.median(wall):.1f}x (CPU {np.median(cpu):.1f}x), "
-                     f"lowest {min(wall):.1f}x (CPU {min(cpu):.1f}x); all identical: {all(r['identical'] for r in rows)}")
+                     f"lowest {min(wall):.1f}x (CPU {min(cpu):.1f}x); all identical: {same}")
     return "\n".join(lines)
 
 

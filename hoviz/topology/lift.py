@@ -21,7 +21,8 @@ from hoviz.topology._checks import (
     check_radius,
     check_size,
 )
-from hoviz.topology.flag import CHUNK, flag_persistence, triangles_per_edge
+from hoviz.topology.flag import flag_persistence
+from hoviz.topology.pruning import CHUNK, triangles_per_edge
 
 MAX_TRIANGLES = 5_000_000  # a lift larger than this is refused, not built (about 160 MB of arrays)
 
