@@ -49,6 +49,23 @@ def wl_pair(pair: str) -> dict:
             "betti": (clique_complex_betti(g1), clique_complex_betti(g2)), "same": wl_indistinguishable(g1, g2)}
 
 
+FIGURES = {"labels": match3_labels_figure, "slice": match3_slice_figure}
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def wl_figure(pair: str, layout: str):
+    """The pair drawn side by side, coloured by WL colour, Betti numbers in the titles."""
+    wl = wl_pair(pair)
+    return wl_pair_figure(*wl["graphs"], *wl["colours"], names=wl["names"], betti1=wl["betti"][0],
+                          betti2=wl["betti"][1], layout=layout)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def figure(builder: str, *args, **kwargs):
+    """A figure built once per input (building costs tens of ms; unpickling the cached one a few)."""
+    return FIGURES[builder](*args, **kwargs)
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def held_out_accuracy(key: str, name: str, spec: TaskSpec, seed: int = 1234, n: int = 512) -> float:
     """Balanced accuracy of a Match model on n fresh sequences (a check beside the sidecar's number)."""
@@ -87,8 +104,7 @@ wl_layout = common.url_selectbox("Layout", ["circular", "spring", "grid"], "wl_l
 with common.boundary("Cannot build the graph pair"):
     wl = wl_pair(pair)
     g1, g2 = wl["graphs"]
-    common.plot(wl_pair_figure(g1, g2, *wl["colours"], names=wl["names"], betti1=wl["betti"][0],
-                               betti2=wl["betti"][1], layout=wl_layout), f"wl-{pair}")
+    common.plot(wl_figure(pair, wl_layout), f"wl-{pair}")
     summary = pair_summary(g1, g2)
     st.dataframe([{"graph": name, **inv, "WL colour classes": len(set(c.values())), "clique-complex Betti": str(b)}
                   for name, inv, c, b in zip(wl["names"], summary.values(), wl["colours"], wl["betti"])],
@@ -152,7 +168,7 @@ for name in names:
         label = f"{name} ({kind})"
         predictions[label] = predict_labels(torch.from_numpy(logits)[None], spec)[0].numpy()
         loaded[name] = (lm, ids, label)
-common.plot(match3_labels_figure(tokens, y, predictions), "match3-labels")
+common.plot(figure("labels", tokens, y, predictions), "match3-labels")
 if loaded:
     st.caption("Balanced accuracy on 512 fresh sequences: " + ", ".join(
         f"{label} {held_out_accuracy(lm.key, name, spec):.3f}" for name, (lm, _, label) in loaded.items())
@@ -176,7 +192,7 @@ else:
     i = common.url_slider("Query position i", "m3i", 0, T - 1, int(positives[-1]) if len(positives) else T - 1,
                           where=c4)
     S, _, top = common.query_slice(lm.key, ids, layer, head, i)
-    common.plot(match3_slice_figure(S, tokens, np.array(x), i, spec.M), f"match3-slice-{name}-L{layer}-h{head}-i{i}")
+    common.plot(figure("slice", S, tokens, np.array(x), i, spec.M), f"match3-slice-{name}-L{layer}-h{head}-i{i}")
     pairs = matching_pairs(x, i, spec.M)
     st.caption(f"Position {i} (x_i = {x[i]}): true label {'yes' if y[i] else 'no'}, {len(pairs)} matching pair(s) "
                "outlined. Top triples: " + ", ".join(f"({j}, {l}) {w:.3f}" for j, l, w in top[:5]))

@@ -27,6 +27,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
+import numpy as np
 import pytest
 
 from hoviz.checkpoint import CHECKPOINT_DIR, list_checkpoints
@@ -252,5 +253,28 @@ def test_bad_url_values_warn_in_the_browser(app, browser):
         warnings = tab.page.locator('[data-testid="stAlertContentWarning"]').all_inner_texts()
         assert sum("Ignored URL parameter" in w for w in warnings) == 2, warnings
         tab.check(f"{zoo}-bad-url")
+    finally:
+        tab.page.close()
+
+
+def test_complex_page_exports_its_data(app, browser):
+    """The download buttons hand over the complex and diagrams (JSON: strict, inf as null; NPZ: the arrays)."""
+    base, zoo, models = app
+    tab = Watched(browser)
+    try:
+        tab.open(f"{base}/complex?{urlencode({'model': models['dense'], 'prompt': SHORT, 'r': '0.8'})}", 4)
+        with tab.page.expect_download() as info:
+            tab.page.get_by_text("Download the complex (JSON)").click()
+        data = json.loads(Path(info.value.path()).read_text())
+        assert data["radius"] == 0.8 and data["model"] == models["dense"]
+        assert len(data["tokens"]) == len(SHORT) and len(data["betti"]) == 3
+        assert all(len(e) == 2 for e in data["edges"]) and all(len(t) == 3 for t in data["triangles"])
+        assert data["H0"][-1][1] is None  # the one class that never dies
+        with tab.page.expect_download() as info:
+            tab.page.get_by_text("Download diagrams and complexes (NPZ)").click()
+        with np.load(info.value.path()) as npz:
+            assert {"distance", "H0", "H1", "betti_curves", "edges", "triangles"} <= set(npz.files)
+            assert npz["distance"].shape == (len(SHORT), len(SHORT))
+        tab.check(f"{zoo}-exports")
     finally:
         tab.page.close()
