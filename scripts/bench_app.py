@@ -144,15 +144,23 @@ def server(directory: Path, log: Path):
 
 
 class Meter:
-    """Bytes received by a tab: HTTP response bodies as transferred, and websocket frames."""
+    """Bytes received by a tab (HTTP response bodies as transferred, websocket frames) and the script runs the server
+    reported finished (ForwardMsg.script_finished): a view is drawn when its run finished and Plotly drew the charts."""
 
     def __init__(self, page) -> None:
-        self.page, self.http, self.ws, self.requests = page, 0, 0, []
+        self.page, self.http, self.ws, self.requests, self.finished = page, 0, 0, [], 0
         page.on("requestfinished", lambda r: self.requests.append(r))
         page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
 
     def _frame(self, payload) -> None:
-        self.ws += len(payload if isinstance(payload, bytes) else payload.encode())
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        data = payload if isinstance(payload, bytes) else payload.encode()
+        self.ws += len(data)
+        msg = ForwardMsg()
+        with contextlib.suppress(Exception):
+            msg.ParseFromString(data)
+            self.finished += msg.WhichOneof("type") == "script_finished"
 
     def reset(self) -> None:
         self.http, self.ws, self.requests[:] = 0, 0, []
@@ -162,45 +170,48 @@ class Meter:
         return {"http_bytes": http, "ws_bytes": self.ws, "total_bytes": http + self.ws}
 
 
-def wait_drawn(page, n: int, timeout_ms: int = 300_000) -> None:
-    """Until n Plotly charts have drawn their SVG and the script run is over (no status widget)."""
-    page.wait_for_function(f"{DRAWN} >= {n}", timeout=timeout_ms)
-    page.wait_for_timeout(100)
-    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
-    page.wait_for_function(f"{DRAWN} >= {n}", timeout=timeout_ms)
+def settle(page, meter: Meter, runs: int, n: int, timeout_s: float = 300) -> None:
+    """Until a script run after the first `runs` has finished, no run is in progress, and n charts are drawn."""
+    deadline = time.monotonic() + timeout_s
+    while meter.finished <= runs:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the script run never finished")
+        page.wait_for_timeout(10)
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_s * 1e3)
+    page.wait_for_function(f"{DRAWN} >= {n}", timeout=timeout_s * 1e3)
+    page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")  # painted
 
 
 def timed_visit(page, meter: Meter, url: str, n: int = 3) -> dict:
     meter.reset()
+    runs = meter.finished
     t0 = time.perf_counter()
     page.goto(url, wait_until="commit")
-    wait_drawn(page, n)
-    return {"seconds": round(time.perf_counter() - t0 - 0.1, 3), **meter.total()}
+    settle(page, meter, runs, n)
+    return {"seconds": round(time.perf_counter() - t0, 3), **meter.total()}
 
 
-def navigate(page, base: str, query: dict) -> float:
+def navigate(page, meter: Meter, base: str, query: dict) -> float:
     """From the Prompt page, click "Attention graph" in the sidebar: seconds until its charts are drawn."""
+    runs = meter.finished
     page.goto(f"{base}/?{urlencode(query)}", wait_until="commit")
-    wait_drawn(page, 2)
+    settle(page, meter, runs, 2)
+    runs = meter.finished
     t0 = time.perf_counter()
     page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Attention graph").first.click()
-    page.wait_for_function("location.pathname.endsWith('/attention')", timeout=300_000)
-    page.wait_for_timeout(100)
-    wait_drawn(page, 3)
-    return round(time.perf_counter() - t0 - 0.1, 3)
+    settle(page, meter, runs, 3)
+    return round(time.perf_counter() - t0, 3)
 
 
-def switch_model(page, name: str) -> float:
-    """Pick `name` in the sidebar's model selectbox; seconds until the page is drawn again and idle."""
-    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
-    box.click()
+def switch_model(page, meter: Meter, name: str) -> float:
+    """Pick `name` in the sidebar's model selectbox; seconds until the page has run and is drawn again."""
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
     option = page.locator('[role="option"]').filter(has_text=name).first
+    runs = meter.finished
     t0 = time.perf_counter()
     option.click()
-    page.wait_for_function(f"location.search.includes('model={name}')", timeout=300_000)
-    page.wait_for_timeout(100)
-    wait_drawn(page, 3)
-    return round(time.perf_counter() - t0 - 0.1, 3)
+    settle(page, meter, runs, 3)
+    return round(time.perf_counter() - t0, 3)
 
 
 def median_run(fn, repeats: int):
@@ -232,7 +243,7 @@ def browser_runs(directory: Path, names: list[str], chars: int, artifacts: Path,
             url = f"{base}/attention?{urlencode(query)}"
             first = timed_visit(page, meter, url)  # fresh server caches for this model (and, once, the static JS)
             again = median_run(lambda url=url: timed_visit(page, meter, url), repeats)  # reopened: server, browser caches warm
-            nav = median_run(lambda q=query: navigate(page, base, q), repeats)  # in-app: Prompt page -> sidebar link
+            nav = median_run(lambda q=query: navigate(page, meter, base, q), repeats)  # in-app: Prompt page -> sidebar link
             out["attention"][name] = {"first": first, "warm": again}
             out["navigate"][name] = nav
             print(f"  attention {name:28s} first {first['seconds']:6.2f} s {first['total_bytes'] / 1e6:6.2f} MB | "
@@ -244,10 +255,11 @@ def browser_runs(directory: Path, names: list[str], chars: int, artifacts: Path,
         if len(fresh) >= 2:
             with server(directory, artifacts / "bench-streamlit-switch.log") as base2:
                 for a, b in zip(fresh, fresh[1:] + fresh[:1]):
+                    runs = meter.finished
                     page.goto(f"{base2}/attention?{urlencode({'model': a, 'prompt': prompt_for(directory, a, chars)})}",
                               wait_until="commit")
-                    wait_drawn(page, 3)
-                    out["model_switch"][f"{a} -> {b}"] = switch_model(page, b)
+                    settle(page, meter, runs, 3)
+                    out["model_switch"][f"{a} -> {b}"] = switch_model(page, meter, b)
                     print(f"  switch {a} -> {b}: {out['model_switch'][f'{a} -> {b}']:.2f} s", flush=True)
         # T = 512: the synthetic block-512 models (the 2-simplicial one only with --t512-simplicial)
         text = "".join(c for c in PASSAGE * 40 if c in set(json.loads(

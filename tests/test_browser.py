@@ -155,16 +155,32 @@ def app(request, tiny_zoo_dir):
         yield base, request.param, zoo_models(directory)
 
 
+DRAWN = "[...document.querySelectorAll('.js-plotly-plot')].filter(e => e.querySelector('.main-svg')).length"
+
+
 class Watched:
-    """A new tab whose console errors, page errors and failed responses are recorded."""
+    """A new tab whose console errors, page errors and failed responses are recorded, and which counts the script
+    runs the server reports finished (ForwardMsg.script_finished on the websocket)."""
 
     def __init__(self, ctx):
         self.page = ctx.new_page()
         self.console: list[str] = []
         self.failed: list[str] = []
+        self.finished = 0
+        self.page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
         self.page.on("response", lambda r: self.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+
+    def _frame(self, payload) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        if isinstance(payload, bytes):
+            msg = ForwardMsg()
+            with contextlib.suppress(Exception):
+                msg.ParseFromString(payload)
+                if msg.WhichOneof("type") == "script_finished":
+                    self.finished += 1
 
     def _console(self, msg) -> None:
         if msg.type != "error":
@@ -175,22 +191,24 @@ class Watched:
         self.console.append(f"{msg.text} ({url})")
 
     def open(self, url: str, min_charts: int) -> float:
-        """Go to url, wait for min_charts Plotly charts drawn and the script idle; seconds taken."""
+        """Go to url, wait for its script run to finish and min_charts Plotly charts drawn; seconds taken."""
         t0 = time.perf_counter()
+        runs = self.finished
         self.page.goto(url, wait_until="domcontentloaded")
         self.page.wait_for_selector('[data-testid="stApp"]', timeout=PAGE_TIMEOUT_MS)
-        drawn = "[...document.querySelectorAll('.js-plotly-plot')].filter(e => e.querySelector('.main-svg')).length"
-        self.page.wait_for_function(f"{drawn} >= {min_charts}", timeout=PAGE_TIMEOUT_MS)
-        self.idle()
-        self.page.wait_for_function(f"{drawn} >= {min_charts}", timeout=PAGE_TIMEOUT_MS)
+        self.idle(runs)
+        self.page.wait_for_function(f"{DRAWN} >= {min_charts}", timeout=PAGE_TIMEOUT_MS)
         return time.perf_counter() - t0
 
-    def idle(self) -> None:
-        """Wait until the script run is over (the status widget shows only while running: no file watcher here)."""
-        self.page.wait_for_timeout(300)
+    def idle(self, runs: int) -> None:
+        """Wait until more than `runs` script runs have finished and no run is in progress (status widget gone)."""
+        deadline = time.monotonic() + PAGE_TIMEOUT_MS / 1000
+        while self.finished <= runs:
+            assert time.monotonic() < deadline, "the script run never finished"
+            self.page.wait_for_timeout(50)
         self.page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')",
                                     timeout=PAGE_TIMEOUT_MS)
-        self.page.wait_for_timeout(300)
+        self.page.wait_for_timeout(200)  # let Plotly draw what the last messages carried
 
     def check(self, shot: str) -> None:
         self.page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=True)
@@ -237,8 +255,9 @@ def test_url_state_round_trips_in_the_browser(app, browser):
         tab.open(f"{base}/expressivity?pair=rook", 1)
         assert tab.query()["pair"] == "rook"
         if models["match3"]:  # interact: switch the Match3 sequence to "type one"; the URL follows, clean rerun
+            runs = tab.finished
             tab.page.get_by_text("type one", exact=True).click()
-            tab.idle()
+            tab.idle(runs)
             assert tab.query()["m3mode"] == "typed" and tab.query()["pair"] == "rook"
         tab.check(f"{zoo}-url-round-trip")
     finally:
