@@ -42,8 +42,9 @@ class AuditReport:
 
 
 def audit_model(model, vocab_size: int | None = None, T: int | None = None, n_samples: int = 2, seed: int = 0,
-                name: str = "model", tolerance: float = TOLERANCE) -> AuditReport:
-    """Run both causality tests on `model` (a hoviz GPT) with random tokens; never changes the model's mode."""
+                name: str = "model", tolerance: float = TOLERANCE, chunk: int = 16) -> AuditReport:
+    """Run both causality tests on `model` (a hoviz GPT) with random tokens; never changes the model's mode.
+    `chunk` cuts run per forward, which bounds memory (a leaky 2-simplicial model at T=128 needs ~3 GB at 16)."""
     cfg = model.config
     V = vocab_size or cfg.vocab_size
     T = min(T or cfg.block_size, cfg.block_size)
@@ -61,16 +62,19 @@ def audit_model(model, vocab_size: int | None = None, T: int | None = None, n_sa
             # Row t keeps the prefix x[:t+1] and gets a random suffix; two draws of equal shape, so that the
             # same kernels run on both and a causal model's difference is exactly zero.
             a, b = (torch.where(after, torch.randint(V, (T, T), generator=g).to(device), x) for _ in range(2))
-            with torch.no_grad():
-                diff = (model(a) - model(b)).abs().amax(-1)  # (T, T): row t = cut, column = position
+            r = torch.randn(T, cfg.vocab_size, generator=g).to(device)  # (T, V) random readout per row
+            diffs, grads = [], []
+            for rows in torch.arange(T, device=device).split(chunk):  # a few cuts at a time: T³ mixers are big
+                with torch.no_grad():
+                    diffs.append((model(a[rows]) - model(b[rows])).abs().amax(-1))  # (n, T): row = cut t
+                emb = model.embed(x.repeat(len(rows), 1)).detach().requires_grad_(True)  # (n, T, C): copy per cut
+                logits = model.forward_embeddings(emb)  # (n, T, V)
+                picked = logits[torch.arange(len(rows), device=device), rows]  # (n, V): row t's logits at position t
+                (grad,) = torch.autograd.grad((picked * r[rows]).sum(), emb)  # (n, T, C): ∂ r·logits_t / ∂ emb_s
+                grads.append(grad.norm(dim=-1))
+            diff = torch.cat(diffs)  # (T, T): row t = cut, column = position
             suffix = np.maximum(suffix, diff.masked_fill(after, 0).amax(1).cpu().numpy())
-
-            emb = model.embed(x.repeat(T, 1)).detach().requires_grad_(True)  # (T, T, C): one copy per cut
-            logits = model.forward_embeddings(emb)  # (T, T, V)
-            r = torch.randn(T, logits.shape[-1], generator=g).to(device)  # (T, V) random readout per row
-            picked = logits[torch.arange(T), torch.arange(T)]  # (T, V): row t's logits at position t
-            (grad,) = torch.autograd.grad((picked * r).sum(), emb)  # (T, T, C): ∂ r·logits_t / ∂ emb_s
-            norms = grad.norm(dim=-1).cpu().numpy()  # (T, T) row t, column s
+            norms = torch.cat(grads).cpu().numpy()  # (T, T) row t, column s
             influence = np.maximum(influence, norms)
             future = np.maximum(future, np.where(after.cpu().numpy(), norms, 0.0).max(1))
     finally:
