@@ -169,3 +169,24 @@ def test_train_config_carries_every_model_field_and_all_presets_build():
         assert TrainConfig.from_dict(cfg.to_dict()) == cfg
         cfg.model_config(vocab_size=39)
     assert get_preset("shakespeare-simplicial2-leaky").s2_mask == "leaky"
+
+
+ZOO = ["shakespeare-dense", "shakespeare-simplicial2", "shakespeare-scn", "shakespeare-simplicial2-leaky",
+       "match3-dense", "match3-dense2", "match3-simplicial2", "match2-dense"]
+
+
+def test_shipped_zoo_loads_within_size_limits_and_records_its_training():
+    from hoviz.checkpoint import CHECKPOINT_DIR, list_checkpoints
+    shipped = [n for n in ZOO if n in list_checkpoints(CHECKPOINT_DIR)]
+    if not shipped:
+        pytest.skip("no zoo checkpoints in checkpoints/")
+    assert shipped == ZOO
+    sizes = [(CHECKPOINT_DIR / f"{n}.safetensors").stat().st_size for n in ZOO]
+    assert max(sizes) <= 25e6 and sum(sizes) <= 100e6
+    for name in ZOO:
+        ckpt = load_checkpoint(CHECKPOINT_DIR / name)  # match*-dense's header length starts with byte 0x80
+        meta = ckpt.meta
+        assert meta["training"]["preset"] == name and meta["curve"] and meta["metrics"]
+        assert TrainConfig.from_dict(meta["training"]["config"]).model_config(len(ckpt.tokenizer)) == ckpt.model.config
+        leaky = name.endswith("-leaky")
+        assert meta["audit"]["leaks"] is leaky and ("exhibit" in meta) is leaky
