@@ -4,6 +4,8 @@
 blockwise kernel, full causal and windowed; dense attention (explicit softmax and fused SDPA) for reference; every
 zoo checkpoint (tokens/s, memory, FLOPs/token); the app's trace pipeline; on CUDA, TFLOP/s against a measured bf16
 matmul. Prints tables and writes JSON (default benchmarks/bench-<device>.json) for the app's Compare page.
+On a CPU shared with other jobs pass --threads 1: with oversubscribed cores every OpenMP barrier can stall for a
+scheduler slice, which hits the blockwise kernel's many small ops far harder than the naive path's few big ones.
 """
 
 from __future__ import annotations
