@@ -126,7 +126,10 @@ for msg in failed:
     st.warning(f"Left out of the comparison: {msg}")
 shown = [r for r in rows if r.get(metric) is not None and (exhibits or not r["exhibit"])]
 if shown:
-    common.plot(figure("cost", shown, metric=metric, T=int(T)), f"memory-expressivity-{metric}")
+    common.plot(figure("cost", shown, metric=metric, T=int(T),
+                       method="memory: peak live tensor bytes of one forward (TorchDispatchMode)"
+                       + (", traced" if traced else "") + "; FLOPs: analytic (hoviz.flops)"),
+                f"memory-expressivity-{metric}")
 else:
     st.info(f"No installed model records `{metric}` in its sidecar metrics; pick the other axis.")
 st.dataframe(rows, hide_index=True, column_config={"peak_bytes": None})

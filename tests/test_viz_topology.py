@@ -13,8 +13,8 @@ import torch
 
 from hoviz import GPT, GPTConfig
 from hoviz.memory import peak_forward_memory
-from hoviz.viz import complex as vc
 from hoviz.viz import compare as vcmp
+from hoviz.viz import complex as vc
 from hoviz.viz import expressivity as vx
 
 SQUARE = {"num_vertices": 4, "edges": np.array([[0, 1], [1, 2], [2, 3], [0, 3], [0, 2]]),

@@ -109,7 +109,7 @@ def theory_bytes(config, T, bytes_per_value: int = 4) -> np.ndarray:
 
 
 def memory_expressivity_figure(models: list[dict], metric: str = "val_loss", T: int | None = None,
-                               title: str | None = None, height: int = 420) -> go.Figure:
+                               title: str | None = None, method: str | None = None, height: int = 440) -> go.Figure:
     """Three panels: ``metric`` against parameters, FLOPs per token, and measured peak memory.
 
     Parameters
@@ -121,6 +121,8 @@ def memory_expressivity_figure(models: list[dict], metric: str = "val_loss", T: 
         Sidecar metric on the y axis (``val_loss`` or ``balanced_accuracy``).
     T : int, optional
         Context length the FLOPs and memory refer to (for the axis titles).
+    method : str, optional
+        How memory was measured and FLOPs counted: written under the title.
     """
     at = f" at T={T}" if T else ""
     fig = make_subplots(rows=1, cols=3, shared_yaxes=True, horizontal_spacing=0.04,
@@ -141,8 +143,9 @@ def memory_expressivity_figure(models: list[dict], metric: str = "val_loss", T: 
                                      hovertemplate=f"{label}: %{{x:.3s}}, %{{y:.4f}}"
                                                                       "<extra></extra>"), row=1, col=col)
             shown.add(kind)
-    tidy(fig, title or f"Memory–expressivity: {metric.replace('_', ' ')} against cost", height)
-    fig.update_layout(margin={"t": 90})
+    subtitle = f"<br><sup>{method}</sup>" if method else ""
+    tidy(fig, (title or f"Memory–expressivity: {metric.replace('_', ' ')} against cost") + subtitle, height)
+    fig.update_layout(margin={"t": 100 if method else 90})
     fig.update_xaxes(type="log")
     fig.update_xaxes(title="bytes", row=1, col=3)
     fig.update_yaxes(title=metric.replace("_", " "), row=1, col=1)
