@@ -30,10 +30,16 @@ class SimplicialHead:
     def T(self) -> int:
         return self.q.shape[0]
 
+    @property
+    def dtype(self) -> torch.dtype:
+        """float64 inputs stay float64 (exact checks); anything else is viewed in float32."""
+        return torch.float64 if self.q.dtype == torch.float64 else torch.float32
+
     def _logits(self, i0: int, i1: int) -> torch.Tensor:
-        """Masked logits for query rows [i0, i1): (i1-i0, T, T), float64 for exact views."""
-        q, k1, k2 = (t.double() for t in (self.q[i0:i1], self.k1, self.k2))
-        logits = torch.einsum("id,jd,ld->ijl", q, k1, k2) / math.sqrt(self.q.shape[1])
+        """Masked logits for query rows [i0, i1): (i1-i0, T, T)."""
+        q, k1, k2 = (t.to(self.dtype) for t in (self.q[i0:i1], self.k1, self.k2))
+        qk1 = q[:, None, :] * k1[None, :, :]  # (bq, T, D): the kernel's q ⊙ k1, then one matmul with k2ᵀ
+        logits = (qk1 @ k2.T) / math.sqrt(self.q.shape[1])  # (bq, T, T)
         allowed = simplicial_mask(self.T, self.w1, self.w2, self.mask, self.q.device)[i0:i1]
         return logits.masked_fill(~allowed, float("-inf"))
 
@@ -56,7 +62,7 @@ class SimplicialHead:
     def key_slice(self, axis: str, index: int) -> torch.Tensor:
         """S[:, j, :] (axis "j", over (i, l)) or S[:, :, l] (axis "l", over (i, j)), (T, T)."""
         lse = self.lse()
-        q, k1, k2 = (t.double() for t in (self.q, self.k1, self.k2))
+        q, k1, k2 = (t.to(self.dtype) for t in (self.q, self.k1, self.k2))
         scale = 1.0 / math.sqrt(self.q.shape[1])
         allowed = simplicial_mask(self.T, self.w1, self.w2, self.mask, self.q.device)
         if axis == "j":
@@ -86,7 +92,8 @@ class SimplicialHead:
         out = []
         for _, _, p in self._blocks():
             prod = p.sum(2)[:, :, None] * p.sum(1)[:, None, :]  # (bq, T, T)
-            term = torch.where(p > 0, p * (p.clamp_min(1e-300).log() - prod.clamp_min(1e-300).log()), 0.0)
+            tiny = torch.finfo(p.dtype).tiny
+            term = torch.where(p > 0, p * (p.clamp_min(tiny).log() - prod.clamp_min(tiny).log()), 0.0)
             out.append(term.flatten(1).sum(-1).clamp_min(0.0))
         return torch.cat(out)
 

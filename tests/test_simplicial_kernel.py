@@ -204,3 +204,18 @@ def test_cuda_matches_cpu(dtype):
     dout = torch.randn_like(ref)
     for a, b in zip(torch.autograd.grad(out, xc, dout.cuda().to(dtype)), torch.autograd.grad(ref, xs, dout)):
         assert (a.float().cpu() - b).abs().max().item() <= tol * max(b.abs().max().item(), 1.0)
+
+
+def test_autocast_does_not_change_the_kernel():
+    """Under bf16 autocast the kernel keeps float32 in forward and backward, so the two agree."""
+    g = torch.Generator().manual_seed(3)
+    ins = [torch.randn(1, 2, 9, 4, generator=g, requires_grad=True) for _ in range(5)]
+    out = two_simplicial_attention(*ins)
+    grads = torch.autograd.grad(out.sum(), ins)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out_ac = two_simplicial_attention(*ins)
+    grads_ac = torch.autograd.grad(out_ac.sum(), ins)
+    assert out_ac.dtype == torch.float32
+    torch.testing.assert_close(out_ac, out)
+    for a, b in zip(grads_ac, grads):
+        torch.testing.assert_close(a, b)

@@ -192,8 +192,11 @@ def blockwise_two_simplicial(q, k1, k2, v1, v2, w1, w2, block_size):
     bs = block_size or default_block_size(T, H, D, B=B, w1=w1, w2=w2, itemsize=torch.finfo(cdtype).bits // 8,
                                           device=q.device.type)
     ins = [t.to(cdtype).contiguous() for t in (q, k1, k2, v1, v2)]  # (B, H, T, D) each
-    if torch.is_grad_enabled() and any(t.requires_grad for t in (q, k1, k2, v1, v2)):
-        out = _TwoSimplicial.apply(*ins, w1, w2, bs)
-    else:
-        out, _ = _forward(*ins, w1, w2, bs, want_lse=False)  # inference: nothing saved
+    # Autocast would run the forward's matmuls in bf16 while the backward (outside autocast) runs in float32:
+    # the two must see the same numbers, so the kernel keeps its own compute dtype throughout.
+    with torch.autocast(q.device.type, enabled=False):
+        if torch.is_grad_enabled() and any(t.requires_grad for t in (q, k1, k2, v1, v2)):
+            out = _TwoSimplicial.apply(*ins, w1, w2, bs)
+        else:
+            out, _ = _forward(*ins, w1, w2, bs, want_lse=False)  # inference: nothing saved
     return out.to(dtype)
