@@ -207,15 +207,15 @@ def test_cuda_matches_cpu(dtype):
 
 
 def test_autocast_does_not_change_the_kernel():
-    """Under bf16 autocast the kernel keeps float32 in forward and backward, so the two agree."""
+    """Under bf16 autocast the kernel keeps float32 in forward and backward: both match the float64 definition."""
     g = torch.Generator().manual_seed(3)
     ins = [torch.randn(1, 2, 9, 4, generator=g, requires_grad=True) for _ in range(5)]
-    out = two_simplicial_attention(*ins)
-    grads = torch.autograd.grad(out.sum(), ins)
+    ref = two_simplicial_reference(*[t.double() for t in ins])
+    ref_grads = torch.autograd.grad(ref.sum(), ins)
     with torch.autocast("cpu", dtype=torch.bfloat16):
-        out_ac = two_simplicial_attention(*ins)
-    grads_ac = torch.autograd.grad(out_ac.sum(), ins)
-    assert out_ac.dtype == torch.float32
-    torch.testing.assert_close(out_ac, out)
-    for a, b in zip(grads_ac, grads):
-        torch.testing.assert_close(a, b)
+        out = two_simplicial_attention(*ins)
+    grads = torch.autograd.grad(out.sum(), ins)
+    assert out.dtype == torch.float32
+    torch.testing.assert_close(out, ref.float(), rtol=1e-5, atol=1e-5)
+    for a, b in zip(grads, ref_grads):
+        torch.testing.assert_close(a, b.float(), rtol=1e-4, atol=1e-5)
