@@ -2,7 +2,8 @@
 
 Hook names are module paths, as in TransformerLens: `blocks.0.hook_resid_pre`, `blocks.1.mixer.hook_pattern`
 (dense, (B, H, T, T)), `blocks.1.mixer.hook_qk` (2-simplicial q, k1, k2, (3, B, H, T, D), from which any slice of
-the (T, T, T) pattern is computed on demand), `blocks.2.mixer.hook_complex` (the simplicial mixer's complex).
+the (T, T, T) pattern is computed on demand), `blocks.1.mixer.hook_stats` (its marginals and row entropies, from
+the forward pass itself), `blocks.2.mixer.hook_complex` (the simplicial mixer's complex).
 Hooks are always removed, and tracing never changes the logits.
     >>> logits, trace = run_with_trace(model, idx, layers=[0])
 """
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from hoviz.threeway import SimplicialHead
+from hoviz.threeway import SimplicialHead, entropy
 
 WHAT = ("resid", "pattern", "qk", "complex")
 
@@ -40,17 +41,29 @@ class Trace:
     def pattern(self, layer: int) -> torch.Tensor:
         """Pairwise pattern (B, H, T, T): a dense layer's attention, or a 2-simplicial layer's Σ_l S marginal."""
         if self.model.blocks[layer].kind == "simplicial2":
-            qk = self._get(f"blocks.{layer}.mixer.hook_qk")
-            return torch.stack([torch.stack([self.simplicial(layer, b, h).marginals()[0].float()
-                                             for h in range(qk.shape[2])]) for b in range(qk.shape[1])])
+            return self.simplicial_stats(layer)["marginal_j"]
         return self._get(f"blocks.{layer}.mixer.hook_pattern")
 
-    def simplicial(self, layer: int, batch: int = 0, head: int = 0) -> SimplicialHead:
-        """One 2-simplicial head's pattern, to slice on demand."""
-        qk = self._get(f"blocks.{layer}.mixer.hook_qk")  # (3, B, H, T, D)
+    def simplicial_stats(self, layer: int) -> dict:
+        """A 2-simplicial layer's marginals Σ_l S, Σ_j S (B, H, T, T) and row entropies H(S[i]) (B, H, T), computed
+        in the forward pass itself."""
+        return self._get(f"blocks.{layer}.mixer.hook_stats")
+
+    def threeway(self, layer: int) -> torch.Tensor:
+        """3-wayness KL(S[i] || Σ_l S[i] ⊗ Σ_j S[i]) = H(Σ_l S) + H(Σ_j S) − H(S[i]) per query, (B, H, T), nats."""
+        st = self.simplicial_stats(layer)
+        return (entropy(st["marginal_j"]) + entropy(st["marginal_l"]) - st["entropy"]).clamp_min(0.0)
+
+    def simplicial(self, layer: int, batch: int = 0, head: int | None = 0) -> SimplicialHead:
+        """One 2-simplicial head's pattern (or, with head=None, all heads of the layer at once), to slice on demand."""
+        qk = self._get(f"blocks.{layer}.mixer.hook_qk")[:, batch]  # (3, H, T, D)
+        if head is not None:
+            qk = qk[:, head]  # (3, T, D)
         mixer = self.model.blocks[layer].mixer
-        return SimplicialHead(qk[0, batch, head], qk[1, batch, head], qk[2, batch, head],
-                              w1=mixer.w1, w2=mixer.w2, mask=mixer.mask)
+        lse = self.cache.get(f"blocks.{layer}.mixer.hook_stats", {}).get("lse")  # (B, H, T) when the kernel gave it
+        if lse is not None:
+            lse = lse[batch] if head is None else lse[batch, head]
+        return SimplicialHead(qk[0], qk[1], qk[2], w1=mixer.w1, w2=mixer.w2, mask=mixer.mask, _lse=lse)
 
     def complex(self, layer: int, batch: int = 0) -> dict:
         """The complex the simplicial mixer built for sequence `batch`, in numpy (hoviz.topology's trace form)."""
@@ -82,8 +95,10 @@ def hook_names(model, layers=None, what=WHAT) -> list[str]:
             names.append(f"blocks.{layer}.hook_resid_pre")
         if kind == "dense" and "pattern" in what:
             names.append(f"blocks.{layer}.mixer.hook_pattern")
-        if kind == "simplicial2" and ("qk" in what or "pattern" in what):
+        if kind == "simplicial2" and "qk" in what:
             names.append(f"blocks.{layer}.mixer.hook_qk")
+        if kind == "simplicial2" and "pattern" in what:
+            names.append(f"blocks.{layer}.mixer.hook_stats")
         if kind == "simplicial_conv" and "complex" in what:
             names.append(f"blocks.{layer}.mixer.hook_complex")
     if "resid" in what:

@@ -499,9 +499,7 @@ def pairwise(key: str, ids: tuple[int, ...], layer: int, which: str = "j") -> np
     _, tr = trace(key, ids)
     kind = tr.model.blocks[layer].kind
     if kind == "simplicial2":
-        heads = [tr.simplicial(layer, 0, h).marginals()[0 if which == "j" else 1] for h in
-                 range(tr.model.config.n_head)]
-        return torch.stack(heads).float().numpy()
+        return tr.simplicial_stats(layer)["marginal_" + which][0].float().numpy()  # (H, T, T)
     if kind == "simplicial_conv":
         return affinity_matrix(tr.complex(layer))[None].astype(np.float32)
     return tr.pattern(layer)[0].float().numpy()
@@ -511,7 +509,7 @@ def pairwise(key: str, ids: tuple[int, ...], layer: int, which: str = "j") -> np
 def threeway_scores(key: str, ids: tuple[int, ...], layer: int) -> np.ndarray:
     """(H, T) 3-wayness KL per head and query position of a 2-simplicial layer."""
     _, tr = trace(key, ids)
-    return np.stack([tr.simplicial(layer, 0, h).threeway_score().numpy() for h in range(tr.model.config.n_head)])
+    return tr.threeway(layer)[0].numpy()
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

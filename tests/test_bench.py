@@ -40,7 +40,7 @@ def test_quick_bench_json_schema(tiny_zoo, tmp_path, capsys):
         assert r["counted_vs_executed"] == pytest.approx(1.0, rel=1e-6)
     assert len(res["pipeline"]) == len(tiny_zoo.names)
     for r in res["pipeline"]:
-        _positive_numbers(r, ["forward_ms", "trace_ms", "trace_overhead"])
+        _positive_numbers(r, ["forward_ms", "page_ms", "page_overhead", "figure_bytes"])
     printed = capsys.readouterr().out
     assert "naive" in printed and "tok/s" in printed and str(out) in printed
 

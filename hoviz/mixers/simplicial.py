@@ -17,7 +17,7 @@ from torch import nn
 from hoviz.config import GPTConfig
 from hoviz.errors import AttentionInputError
 from hoviz.hooks import HookPoint
-from hoviz.mixers.simplicial_blockwise import blockwise_two_simplicial
+from hoviz.mixers.simplicial_blockwise import blockwise_two_simplicial, two_simplicial_with_statistics
 
 
 def check_inputs(q, k1, k2, v1, v2, w1=None, w2=None) -> None:
@@ -72,6 +72,12 @@ def two_simplicial_reference(q, k1, k2, v1, v2, *, w1=None, w2=None, mask="causa
     return (out, probs) if return_probs else out
 
 
+def statistics_from_probs(probs: torch.Tensor) -> dict:
+    """What the app shows of a materialised (B, H, T, T, T) pattern: its two marginals and row entropies."""
+    plogp = torch.where(probs > 0, probs * probs.clamp_min(torch.finfo(probs.dtype).tiny).log(), 0.0)
+    return {"marginal_j": probs.sum(-1), "marginal_l": probs.sum(-2), "entropy": -plogp.sum((-2, -1))}
+
+
 def two_simplicial_attention(q, k1, k2, v1, v2, *, w1=None, w2=None, block_size=None):
     """Causal 2-simplicial attention, exact, without ever holding a (T, T, T) tensor.
 
@@ -109,6 +115,7 @@ class Simplicial2Attention(nn.Module):
         self.proj = nn.Linear(config.n_embd, config.n_embd)
         self.hook_qk = HookPoint()  # (3, B, H, T, D): q, k1, k2 as the kernel sees them
         self.hook_pattern = HookPoint()  # (B, H, T, T, T): the full pattern, only when explicitly asked
+        self.hook_stats = HookPoint()  # dict: marginal_j, marginal_l (B, H, T, T); entropy (B, H, T); lse
         self.block_size: int | None = None  # query rows per kernel block; None: the kernel's (CPU-tuned) choice
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -124,6 +131,13 @@ class Simplicial2Attention(nn.Module):
             y, probs = two_simplicial_reference(q, k1, k2, v1, v2, w1=self.w1, w2=self.w2, mask=self.mask,
                                                 return_probs=True)
             self.hook_pattern(probs)
+            if self.hook_stats.active:
+                self.hook_stats(statistics_from_probs(probs.detach()))
+        elif self.hook_stats.active:  # tracing: the statistics come from the same pass as the output
+            y, stats = two_simplicial_with_statistics(q, k1, k2, v1, v2, self.w1, self.w2, self.block_size)
+            self.hook_stats(stats)
+            if torch.is_grad_enabled():  # that pass is no-grad; recompute for autograd in the rare traced-grad case
+                y = two_simplicial_attention(q, k1, k2, v1, v2, w1=self.w1, w2=self.w2, block_size=self.block_size)
         else:
             y = two_simplicial_attention(q, k1, k2, v1, v2, w1=self.w1, w2=self.w2, block_size=self.block_size)
         y = y.transpose(1, 2).contiguous().view(B, T, C)

@@ -97,24 +97,51 @@ def _block_logits(qs, k1, k2, blk):
     return logits, qk1
 
 
-def _forward(q, k1, k2, v1, v2, w1, w2, bs, want_lse: bool):
-    """Output (B, H, T, D) in the compute dtype and, if asked, the row log-sum-exp (B, H, T)."""
+def _forward(q, k1, k2, v1, v2, w1, w2, bs, want_lse: bool, stats: dict | None = None):
+    """Output (B, H, T, D) in the compute dtype and, if asked, the row log-sum-exp (B, H, T).
+
+    With `stats` (a dict), also fills in what the app shows of the pattern, from the same probabilities:
+    "marginal_j" Σ_l S and "marginal_l" Σ_j S (B, H, T, T), and "entropy" H(S[i]) (B, H, T).
+    """
     B, H, T, D = q.shape
     qs = q * (1.0 / math.sqrt(D))
     out = torch.empty_like(q)  # (B, H, T, D)
-    lse = torch.empty(B, H, T, dtype=q.dtype, device=q.device) if want_lse else None  # (B, H, T)
+    lse = torch.empty(B, H, T, dtype=q.dtype, device=q.device) if want_lse or stats is not None else None  # (B, H, T)
+    if stats is not None:
+        stats.update(marginal_j=q.new_zeros(B, H, T, T), marginal_l=q.new_zeros(B, H, T, T), entropy=q.new_zeros(B, H, T))
     for i0, i1, j0, j1, l0, l1 in _blocks(T, bs, w1, w2):
         bq, J, L = i1 - i0, j1 - j0, l1 - l0
         logits, _ = _block_logits(qs, k1, k2, (i0, i1, j0, j1, l0, l1, w1, w2))
         m = logits.amax(dim=(-2, -1), keepdim=True)  # (B, H, bq, 1, 1), finite: (i, i) is always allowed
-        p = logits.sub_(m).exp_()  # in place: unnormalised probabilities
+        shifted = logits.sub_(m)  # in place: log of the unnormalised probabilities
+        p = shifted.exp() if stats is not None else shifted.exp_()
         s = p.sum(dim=(-2, -1), keepdim=True)  # (B, H, bq, 1, 1)
         p.div_(s)
         pv2 = (p.view(B, H, bq * J, L) @ v2[:, :, l0:l1]).view(B, H, bq, J, D)  # Σ_l P v2_l
         out[:, :, i0:i1] = (pv2 * v1[:, :, None, j0:j1]).sum(3)  # Σ_j v1_j ⊙ (Σ_l P v2_l)
-        if want_lse:
+        if lse is not None:
             lse[:, :, i0:i1] = (m + s.log()).view(B, H, bq)
+        if stats is not None:
+            stats["marginal_j"][:, :, i0:i1, j0:j1] = p.sum(-1)
+            stats["marginal_l"][:, :, i0:i1, l0:l1] = p.sum(-2)
+            # H(S[i]) = log s − Σ P (logit − m), with 0 · (−inf) = 0 where the mask forbids
+            plogp = torch.where(p > 0, p * shifted, 0.0).sum(dim=(-2, -1), keepdim=True)
+            stats["entropy"][:, :, i0:i1] = (s.log() - plogp).view(B, H, bq)
+    if stats is not None:
+        stats["lse"] = lse
     return out, lse
+
+
+def two_simplicial_with_statistics(q, k1, k2, v1, v2, w1=None, w2=None, block_size=None):
+    """No-grad forward that also returns the pattern's marginals, row entropies and lse (see `_forward`)."""
+    B, H, T, D = q.shape
+    cdtype = _compute_dtype(q.dtype)
+    bs = block_size or default_block_size(T, H, D, B=B, w1=w1, w2=w2, itemsize=torch.finfo(cdtype).bits // 8,
+                                          device=q.device.type)
+    stats = {}
+    with torch.no_grad(), torch.autocast(q.device.type, enabled=False):
+        out, _ = _forward(*[t.to(cdtype).contiguous() for t in (q, k1, k2, v1, v2)], w1, w2, bs, False, stats)
+    return out.to(q.dtype), stats
 
 
 def _backward(dout, q, k1, k2, v1, v2, lse, w1, w2, bs, needs):
