@@ -64,7 +64,8 @@ def resolve(name_or_path: str | Path) -> tuple[Path, Path]:
     return weights, sidecar
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB chunks."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -96,7 +97,7 @@ def load_checkpoint(name_or_path: str | Path, device: str | torch.device = "cpu"
         raise CheckpointError(f"sidecar {sidecar} lacks 'config' or 'tokenizer'; it is not a hoviz checkpoint")
     _check_safetensors_header(weights)
     expected = meta.get("weights_sha256")
-    if expected and _sha256(weights) != expected:
+    if expected and sha256_file(weights) != expected:
         raise CheckpointError(f"{weights} does not match its sidecar's SHA-256 (interrupted save or a stray copy); "
                               "restore both files together")
     try:
@@ -126,7 +127,7 @@ def save_checkpoint(path: str | Path, model: GPT, tokenizer, meta: dict | None =
     state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
     save_file(state, str(tmp_w))
     record = {"format": FORMAT, **(meta or {}), "name": stem.name, "config": model.config.to_dict(),
-              "tokenizer": tokenizer.to_dict(), "params": model.num_params(), "weights_sha256": _sha256(tmp_w)}
+              "tokenizer": tokenizer.to_dict(), "params": model.num_params(), "weights_sha256": sha256_file(tmp_w)}
     tmp_j.write_text(json.dumps(record, indent=1))
     os.replace(tmp_w, weights)
     os.replace(tmp_j, sidecar)

@@ -7,7 +7,6 @@ rename; the JSON, renamed last, records the weights' SHA-256), so an interrupted
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
+from hoviz.checkpoint import sha256_file
 from hoviz.errors import CheckpointError
 
 FORMAT = "hoviz-resume/1"
@@ -23,14 +23,6 @@ FORMAT = "hoviz-resume/1"
 def resume_paths(stem: Path) -> tuple[Path, Path]:
     stem = Path(stem)
     return stem.with_name(stem.name + ".resume.safetensors"), stem.with_name(stem.name + ".resume.json")
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def save_resume(stem: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, state: dict) -> None:
@@ -44,7 +36,7 @@ def save_resume(stem: Path, model: torch.nn.Module, optimizer: torch.optim.Optim
             tensors[f"optim.{idx}.{key}"] = torch.as_tensor(value).detach().cpu().contiguous()
     tmp_w, tmp_j = weights.with_name(weights.name + ".tmp"), sidecar.with_name(sidecar.name + ".tmp")
     save_file(tensors, str(tmp_w))
-    record = {"format": FORMAT, **state, "param_groups": opt["param_groups"], "weights_sha256": _sha256(tmp_w)}
+    record = {"format": FORMAT, **state, "param_groups": opt["param_groups"], "weights_sha256": sha256_file(tmp_w)}
     tmp_j.write_text(json.dumps(record, indent=1))
     os.replace(tmp_w, weights)
     os.replace(tmp_j, sidecar)
@@ -60,7 +52,7 @@ def read_resume_meta(stem: Path) -> dict:
         meta = json.loads(sidecar.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise CheckpointError(f"{sidecar} is not valid JSON ({e}); delete the pair and start again") from e
-    if meta.get("format") != FORMAT or _sha256(weights) != meta.get("weights_sha256"):
+    if meta.get("format") != FORMAT or sha256_file(weights) != meta.get("weights_sha256"):
         raise CheckpointError(f"{weights} and {sidecar.name} do not belong together (interrupted save?); "
                               "delete the pair and start again")
     return meta

@@ -16,13 +16,10 @@ import json
 import os
 import platform
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -34,14 +31,13 @@ import torch
 from hoviz import GPT, GPTConfig, list_checkpoints, save_checkpoint
 from hoviz.checkpoint import CHECKPOINT_DIR
 from hoviz.tokenizer import CharTokenizer
+from tests.streamlit_harness import CHROMIUM_ARGS, streamlit_server
 
 PAGES = {"prompt": "pages/1_prompt.py", "attention": "pages/2_attention.py", "threeway": "pages/3_threeway.py",
          "audit": "pages/4_audit.py", "complex": "pages/5_complex.py", "compare": "pages/6_compare.py",
          "expressivity": "pages/7_expressivity.py"}
 TARGETS = {"warm_rerun_s": 0.5, "attention_browser_s": 1.0, "attention_bytes": 0.7e6, "model_switch_s": 2.0,
            "t512_attention_s": 5.0}
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 PASSAGE = ("ROMEO:\nBut soft, what light through yonder window breaks?\nIt is the east, and Juliet is the sun.\n"
            "Arise, fair sun, and kill the envious moon,\nWho is already sick and pale with grief,\n")
 SYNTHETIC = "synthetic-block512"  # [dense, dense]: the T = 512 attention view itself
@@ -112,37 +108,6 @@ def server_reruns(directory: Path, names: list[str], chars: int, repeats: int) -
 
 
 # ---------------------------------------------------------------- browser side
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def server(directory: Path, log: Path):
-    port = free_port()
-    env = {**os.environ, "HOVIZ_CHECKPOINTS": str(directory)}
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    with open(log, "w") as f:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=f, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            with contextlib.suppress(OSError), urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
-                break
-            if proc.poll() is not None:
-                raise RuntimeError(log.read_text()[-2000:])
-            time.sleep(0.3)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 class Meter:
     """Bytes received by a tab (HTTP response bodies as transferred, websocket frames) and the script runs the server
     reported finished (ForwardMsg.script_finished): a view is drawn when its run finished and Plotly drew the charts."""
@@ -234,7 +199,7 @@ def browser_runs(directory: Path, names: list[str], chars: int, artifacts: Path,
     out = {"attention": {}, "navigate": {}, "model_switch": {}, "t512": {}}
     char_models = [n for n in names if n not in (SYNTHETIC, SYNTHETIC_S2) and
                    json.loads((directory / f"{n}.json").read_text())["tokenizer"].get("kind") == "char"]
-    with server(directory, artifacts / "bench-streamlit.log") as base, sync_playwright() as p, \
+    with streamlit_server(directory, artifacts / "bench-streamlit.log") as base, sync_playwright() as p, \
             tempfile.TemporaryDirectory() as profile:
         ctx = p.chromium.launch_persistent_context(profile, executable_path=chromium, args=CHROMIUM_ARGS,
                                                    headless=True, viewport={"width": 1400, "height": 1000})
@@ -258,7 +223,7 @@ def browser_runs(directory: Path, names: list[str], chars: int, artifacts: Path,
         # model switch: open the attention page on one model, pick another in the sidebar (not loaded before)
         fresh = list(char_models)
         if len(fresh) >= 2:
-            with server(directory, artifacts / "bench-streamlit-switch.log") as base2:
+            with streamlit_server(directory, artifacts / "bench-streamlit-switch.log") as base2:
                 for a, b in zip(fresh, fresh[1:] + fresh[:1]):
                     runs = meter.finished
                     page.goto(f"{base2}/attention?{urlencode({'model': a, 'prompt': prompt_for(directory, a, chars)})}",
