@@ -17,10 +17,8 @@ MARGINALS = {"j": "Σ_l S[i, j, l]: how much query i reads key j as its first ke
 
 st.header("Attention graph")
 lm = common.require_model()
-enc = common.require_prompt(lm)
-ids = tuple(enc.ids)
+ids, tokens = common.require_tokens(lm)
 T = len(ids)
-tokens = lm.tokenizer.tokens(ids)
 layer = common.layer_picker(lm)
 kind = lm.kinds[layer]
 

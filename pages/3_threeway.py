@@ -21,10 +21,8 @@ if layer is None:
             + (f"Models with one: {', '.join(having)}; pick one in the sidebar." if having else
                "No installed model has one: train e.g. shakespeare-simplicial2 (`make zoo`)."))
     st.stop()
-enc = common.require_prompt(lm)
-ids = tuple(enc.ids)
+ids, tokens = common.require_tokens(lm)
 T = len(ids)
-tokens = lm.tokenizer.tokens(ids)
 head = common.head_picker(lm)
 
 c1, c2 = st.columns([3, 1])

@@ -99,10 +99,8 @@ def draw(cx: dict, tokens, title: str, name: str, value_name: str, keep: str, la
 
 st.header("Simplicial complex & persistence")
 lm = common.require_model()
-enc = common.require_prompt(lm)
-ids = tuple(enc.ids)
+ids, tokens = common.require_tokens(lm)
 T = len(ids)
-tokens = lm.tokenizer.tokens(ids)
 layer = common.layer_picker(lm)
 kind = lm.kinds[layer]
 

@@ -452,6 +452,12 @@ def require_prompt(lm: LoadedModel, text: str | None = None, where=None):
     return enc
 
 
+def require_tokens(lm: LoadedModel) -> tuple[tuple[int, ...], list[str]]:
+    """The sidebar's prompt for `lm` as (ids, display tokens); stops the page with a message when unusable."""
+    ids = tuple(require_prompt(lm).ids)
+    return ids, lm.tokenizer.tokens(ids)
+
+
 def layer_picker(lm: LoadedModel, kinds=None, key: str = "layer", where=None, label: str = "Layer") -> int | None:
     """Selectbox over the layers whose mixer is in `kinds` (all by default), labelled 'L1 · simplicial2'.
     None (and nothing drawn) when the model has no such layer."""
