@@ -1,5 +1,5 @@
-"""Launch helpers shared by the browser tests and scripts/bench_app.py: Debian's Chromium flags, a free port, and
-`streamlit run app.py` as a subprocess that is always terminated.
+"""Helpers shared by the app tests and scripts/bench_app.py: opening a link headlessly with AppTest, Debian's
+Chromium flags, a free port, and `streamlit run app.py` as a subprocess that is always terminated.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 
@@ -62,3 +63,18 @@ def streamlit_server(zoo: Path, log: Path):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
+
+
+def open_link(page_file: str, query: dict, default_prompt: str):
+    """AppTest's first render of `page_file` (e.g. "pages/2_attention.py") opened with URL parameters `query`."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in {"prompt": default_prompt, **query}.items():
+        at.query_params[k] = v
+    return at.switch_page(page_file).run()
+
+
+def texts(elements) -> str:
+    """The values of Streamlit elements (errors, warnings, ...) joined into one string."""
+    return "\n".join(str(e.value) for e in elements)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import os
 import time
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+from tests.streamlit_harness import open_link, texts
+
 SHORT = "ROMEO:\nBut soft, what light"  # 27 characters: keeps T small
 PAGES = {"prompt": "pages/1_prompt.py", "attention": "pages/2_attention.py", "threeway": "pages/3_threeway.py",
          "audit": "pages/4_audit.py"}
@@ -23,14 +23,7 @@ PAGES = {"prompt": "pages/1_prompt.py", "attention": "pages/2_attention.py", "th
 
 def run_app(query: dict | None = None, page: str = "prompt") -> AppTest:
     """Open a link: `page` with URL parameters `query` (the prompt defaults to SHORT), first render."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in {"prompt": SHORT, **(query or {})}.items():
-        at.query_params[k] = v
-    return at.switch_page(PAGES[page]).run()
-
-
-def texts(elements) -> str:
-    return "\n".join(str(e.value) for e in elements)
+    return open_link(PAGES[page], query or {}, SHORT)
 
 
 def assert_clean(at: AppTest) -> None:

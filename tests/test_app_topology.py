@@ -9,7 +9,6 @@ bench file) gives a message, never a traceback.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import torch
@@ -17,8 +16,8 @@ from streamlit.testing.v1 import AppTest
 
 from hoviz.tasks import labels
 from hoviz.viz.expressivity import matching_pairs
+from tests.streamlit_harness import open_link, texts
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 SHORT = "ROMEO:\nBut soft, what light through"  # 35 characters: keeps T small
 PAGES = {"complex": "pages/5_complex.py", "compare": "pages/6_compare.py", "expressivity": "pages/7_expressivity.py"}
 MODELS = ["tiny-dense", "tiny-simplicial2", "tiny-scn", "tiny-simplicial2-leaky", "tiny-match3"]
@@ -26,14 +25,7 @@ MODELS = ["tiny-dense", "tiny-simplicial2", "tiny-scn", "tiny-simplicial2-leaky"
 
 def run_app(page: str, query: dict | None = None) -> AppTest:
     """Open a link to `page` with URL parameters `query` (the prompt defaults to SHORT): the first render."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in {"prompt": SHORT, **(query or {})}.items():
-        at.query_params[k] = v
-    return at.switch_page(PAGES[page]).run()
-
-
-def texts(elements) -> str:
-    return "\n".join(str(e.value) for e in elements)
+    return open_link(PAGES[page], query or {}, SHORT)
 
 
 def specs(at: AppTest) -> list[dict]:
