@@ -17,7 +17,7 @@ from hoviz.config import GPTConfig, build_dataclass
 from hoviz.data import DEFAULT_VAL_PLAYS
 from hoviz.errors import ConfigError
 
-TASK_DATA = ("match3", "match2")
+TASK_DATA = ("match3", "match3-repeats", "match2")
 LEAK_WHY = ("s2_mask='leaky' masks only j <= i, so position i reads future tokens through the second key l; "
             "its validation loss is impossibly low. Kept as the exhibit of the classic 2-simplicial bug "
             "(RESEARCH.md §2); the causality audit flags it.")
@@ -41,7 +41,8 @@ class TrainConfig:
     scn_radius: float = 0.9
     scn_max_edges: int = 8
     scn_max_triangles: int = 8
-    # data: "shakespeare" (held-out plays), "match3" / "match2" (fresh samples), or a path to a UTF-8 text file
+    scn_order: int = 2
+    # data: "shakespeare" (held-out plays), "match3" / "match3-repeats" / "match2" (fresh samples), or a text file
     data: str = "shakespeare"
     val_plays: list[str] = field(default_factory=lambda: list(DEFAULT_VAL_PLAYS))
     val_fraction: float = 0.1  # text files: the last fraction is the validation text
@@ -166,22 +167,26 @@ def _match(**kw) -> TrainConfig:
     return TrainConfig(**{**base, **kw})
 
 
+STRICT_STEPS = 8000  # strict Match3 (j < l < i, distinct residues) trains slower than the variant with repeats
+
+
 @preset("match3-dense")
 def match3_dense() -> TrainConfig:
-    """One dense layer on causal Match3 (N=12, M=37): cannot represent the 3-way test (Sanford et al. 2023)."""
-    return _match(mixers=["dense"])
+    """One dense layer on strict Match3 (N=12, M=37, j < l < i): cannot represent the 3-way test (Sanford et al.
+    2023); compare with the pairwise-only oracle in its sidecar."""
+    return _match(mixers=["dense"], steps=STRICT_STEPS)
 
 
 @preset("match3-dense2")
 def match3_dense2() -> TrainConfig:
-    """Two dense layers on Match3: more depth helps a little but is still no match for one 2-simplicial layer."""
-    return _match(n_layer=2, mixers=["dense", "dense"])
+    """Two dense layers on strict Match3: depth lets a second layer combine pairs, at twice the parameters."""
+    return _match(n_layer=2, mixers=["dense", "dense"], steps=STRICT_STEPS)
 
 
 @preset("match3-simplicial2")
 def match3_simplicial2() -> TrainConfig:
-    """One 2-simplicial layer on Match3: its receptive field j, l <= i is exactly the task's."""
-    return _match(mixers=["simplicial2"])
+    """One 2-simplicial layer on strict Match3: its receptive field j, l <= i contains the task's j < l < i."""
+    return _match(mixers=["simplicial2"], steps=STRICT_STEPS)
 
 
 @preset("match2-dense")
