@@ -274,6 +274,7 @@ def _finish(cfg, preset, stem, model, data, state, value, elapsed, eval_time, pe
         },
         "curve": state["curve"],
         "metrics": {data.metric_name: value},
+        "baselines": data.baselines(cfg),
         "audit": {"leaks": rep.leaks, "worst": rep.worst, "T": rep.T, "first_leak": rep.first_leak,
                   "tolerance": rep.tolerance},
         "flops_per_token_measured": measured_flops_per_token(model),
