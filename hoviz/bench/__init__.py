@@ -58,9 +58,15 @@ def main(argv=None) -> int:
     p.add_argument("--memory", choices=["auto", "hwm", "subprocess"], default="auto", help="CPU peak-memory method")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's; --quick uses 1)")
     p.add_argument("--child", help=argparse.SUPPRESS)
+    p.add_argument("--cuda", action="store_true", help="the fused Triton kernel's GPU table (hoviz.bench.triton); "
+                                                        "with --out and --T")
     a = p.parse_args(argv)
     if a.child:
         return _child(a.child)
+    if a.cuda:
+        from hoviz.bench.triton import main as cuda_main
+
+        return cuda_main(["--out", a.out or str(BENCH_DIR / "bench-cuda-triton.json")] + (["--T", a.T] if a.T else []))
     device = ("cuda" if torch.cuda.is_available() else "cpu") if a.device == "auto" else a.device
     if device == "cuda" and not torch.cuda.is_available():
         print("--device cuda: no CUDA device here", file=sys.stderr)

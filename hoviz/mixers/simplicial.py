@@ -17,6 +17,7 @@ from torch import nn
 from hoviz.config import GPTConfig
 from hoviz.errors import AttentionInputError
 from hoviz.hooks import HookPoint
+from hoviz.kernels.dispatch import fused_kernel
 from hoviz.mixers.simplicial_blockwise import blockwise_two_simplicial, two_simplicial_with_statistics
 
 
@@ -98,6 +99,9 @@ def two_simplicial_attention(q, k1, k2, v1, v2, *, w1=None, w2=None, block_size=
     check_inputs(q, k1, k2, v1, v2, w1, w2)
     if block_size is not None and (not isinstance(block_size, int) or block_size < 1):
         raise AttentionInputError(f"block_size must be a positive int or None, got {block_size!r}")
+    fused = fused_kernel(q)  # the Triton kernel (hoviz.kernels) on CUDA when Triton imports, else None
+    if fused is not None:
+        return fused(q, k1, k2, v1, v2, w1, w2)
     return blockwise_two_simplicial(q, k1, k2, v1, v2, w1, w2, block_size)
 
 
