@@ -10,12 +10,14 @@ from torch import nn
 from hoviz.errors import ConfigError
 from hoviz.mixers.dense import DenseAttention
 from hoviz.mixers.simplicial import Simplicial2Attention
+from hoviz.mixers.scn import SimplicialConvolution
 from hoviz.mixers.simplicial_conv import SimplicialConv
 
 MIXERS: dict[str, type[nn.Module]] = {
     "dense": DenseAttention,
     "simplicial2": Simplicial2Attention,
     "simplicial_conv": SimplicialConv,
+    "scn": SimplicialConvolution,
 }
 
 
