@@ -11,7 +11,7 @@ from __future__ import annotations
 import triton
 import triton.language as tl
 
-from hoviz.kernels.forward import _mm, _mul, _rows
+from hoviz.kernels.forward import _mm, _mma, _mul, _rows
 
 
 @triton.jit
@@ -55,7 +55,7 @@ def simplicial_bwd_q_kernel(
             p = tl.where(ok, tl.exp2(s - lse[:, None]), 0.0)
             dp = _mm(dov, tl.trans(v2), PRECISION)  # (BLOCK_M, BLOCK_L)
             ds = p * (dp - delta[:, None])
-            dqj += _mm(ds.to(K2.dtype.element_ty), k2, PRECISION)  # (BLOCK_M, D): Σ_l dS k2_l
+            dqj = _mma(ds.to(K2.dtype.element_ty), k2, dqj, PRECISION)  # (BLOCK_M, D): Σ_l dS k2_l
         dq += dqj * k1j[None, :].to(tl.float32)
     tl.store(DQ + q_off[:, None] + d[None, :], (dq * sm_scale).to(DQ.dtype.element_ty), mask=live[:, None])
 
@@ -102,10 +102,10 @@ def simplicial_bwd_kv_kernel(
             s_t = _mm(k2, tl.trans(qk), PRECISION) * qk_scale  # (BLOCK_L, BLOCK_N)
             ok = ok_l & (j <= i)[None, :] & (j > i - W1)[None, :]
             p_t = tl.where(ok, tl.exp2(s_t - lse[None, :]), 0.0)
-            dv2 += _mm(p_t.to(V2.dtype.element_ty), dov, PRECISION)
+            dv2 = _mma(p_t.to(V2.dtype.element_ty), dov, dv2, PRECISION)
             dp_t = _mm(v2, tl.trans(dov), PRECISION)  # (BLOCK_L, BLOCK_N)
             ds_t = p_t * (dp_t - delta[None, :])
-            dk2 += _mm(ds_t.to(K2.dtype.element_ty), qk, PRECISION)
+            dk2 = _mma(ds_t.to(K2.dtype.element_ty), qk, dk2, PRECISION)
     st = kv + l[:, None] * skt + d[None, :]
     tl.store(DK2 + st, (dk2 * sm_scale).to(DK2.dtype.element_ty), mask=(l < T)[:, None])
     tl.store(DV2 + st, dv2.to(DV2.dtype.element_ty), mask=(l < T)[:, None])

@@ -29,6 +29,14 @@ def _mm(a, b, PRECISION: tl.constexpr):
 
 
 @triton.jit
+def _mma(a, b, acc, PRECISION: tl.constexpr):
+    """acc + a @ b, accumulated in place by the tensor cores (float32 acc)."""
+    if PRECISION == "interp":
+        return acc + tl.dot(a.to(tl.float32), b.to(tl.float32), input_precision="ieee")
+    return tl.dot(a, b, acc=acc, input_precision=PRECISION)
+
+
+@triton.jit
 def _mul(a, b):
     """a ⊙ b computed in float32, rounded once to a's dtype (registers keep the narrow type)."""
     return (a.to(tl.float32) * b.to(tl.float32)).to(a.dtype)
@@ -61,6 +69,8 @@ def simplicial_fwd_kernel(
         v1j = tl.load(V1 + kv + j * skt + d)  # (D,)
         qk = _mul(q, k1j[None, :])  # (BLOCK_M, D): q_i ⊙ k1_j
         ok_j = live & (j <= i) & (j > i - W1)  # (BLOCK_M,)
+        m_j = m  # acc is relative to exp2(m_j), acc_j to exp2(m)
+        acc_j = tl.zeros([BLOCK_M, D], tl.float32)  # Σ_l P v2_l for this j
         for l0 in range(l_lo, i_last + 1, BLOCK_L):
             l = l0 + l_idx  # (BLOCK_L,)
             k2 = tl.load(K2 + kv + l[:, None] * skt + d[None, :], mask=(l < T)[:, None], other=0.0)  # (BLOCK_L, D)
@@ -72,9 +82,9 @@ def simplicial_fwd_kernel(
             alpha = tl.exp2(m - m_new)
             p = tl.exp2(s - m_new[:, None])  # (BLOCK_M, BLOCK_L)
             s_sum = s_sum * alpha + tl.sum(p, 1)
-            pv = _mm(p.to(V2.dtype.element_ty), v2, PRECISION)  # (BLOCK_M, D): Σ_l P v2_l
-            acc = acc * alpha[:, None] + pv * v1j[None, :].to(tl.float32)
+            acc_j = _mma(p.to(V2.dtype.element_ty), v2, acc_j * alpha[:, None], PRECISION)  # (BLOCK_M, D)
             m = m_new
+        acc = acc * tl.exp2(m_j - m)[:, None] + acc_j * v1j[None, :].to(tl.float32)  # += v1_j ⊙ Σ_l P v2_l
     s_sum = tl.where(live, s_sum, 1.0)
     out = acc / s_sum[:, None]
     o_off = b * sob + (hk * G + g) * soh + i * sot
