@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import torch
 
 from hoviz.errors import AttentionInputError
-from hoviz.mixers.simplicial import simplicial_mask
+from hoviz.mixers.simplicial import allowed_triples, simplicial_mask
 from hoviz.surrogate import pairwise_logits, rectangle_masks
 
 ROWS_PER_BLOCK = 32
@@ -42,31 +42,45 @@ class SimplicialHead:
         """float64 inputs stay float64 (exact checks); anything else is viewed in float32."""
         return torch.float64 if self.q.dtype == torch.float64 else torch.float32
 
-    def _allowed(self) -> torch.Tensor:
-        return simplicial_mask(self.T, self.w1, self.w2, self.mask, self.q.device)  # (T, T, T)
+    def _allowed(self, i0: int, i1: int) -> torch.Tensor:
+        """Which (j, l) the query rows [i0, i1) may read, (i1-i0, T, T) bool: never the whole (T, T, T) mask."""
+        return simplicial_mask(self.T, self.w1, self.w2, self.mask, self.q.device, rows=(i0, i1))
 
-    def _raw_logits(self, i0: int, i1: int) -> torch.Tensor:
-        """Unmasked logits for query rows [i0, i1): (..., i1-i0, T, T)."""
-        q, k1, k2 = (t.to(self.dtype) for t in (self.q[..., i0:i1, :], self.k1, self.k2))
-        qk1 = q[..., :, None, :] * k1[..., None, :, :]  # (..., bq, T, D): the kernel's q ⊙ k1, then @ k2ᵀ
-        logits = (qk1.flatten(-3, -2) @ k2.transpose(-1, -2)).unflatten(-2, qk1.shape[-3:-1])  # (..., bq, T, T)
+    def _raw_logits(self, i0: int, i1: int, nj: int | None = None, nl: int | None = None) -> torch.Tensor:
+        """Unmasked logits for query rows [i0, i1) against keys j < nj, l < nl: (..., i1-i0, nj, nl)."""
+        nj, nl = nj or self.T, nl or self.T
+        q, k1, k2 = (t.to(self.dtype) for t in (self.q[..., i0:i1, :], self.k1[..., :nj, :], self.k2[..., :nl, :]))
+        qk1 = q[..., :, None, :] * k1[..., None, :, :]  # (..., bq, nj, D): the kernel's q ⊙ k1, then @ k2ᵀ
+        logits = (qk1.flatten(-3, -2) @ k2.transpose(-1, -2)).unflatten(-2, qk1.shape[-3:-1])  # (..., bq, nj, nl)
         return logits / math.sqrt(self.q.shape[-1])
 
     def _logits(self, i0: int, i1: int) -> torch.Tensor:
         """Masked logits for query rows [i0, i1): (..., i1-i0, T, T), -inf where the mask forbids."""
-        return self._raw_logits(i0, i1).masked_fill(~self._allowed()[i0:i1], float("-inf"))
+        return self._raw_logits(i0, i1).masked_fill(~self._allowed(i0, i1), float("-inf"))
 
     def _blocks(self):
-        """Yield (i0, i1, raw logits, probs, lse) per block of query rows; remembers the lse for later slices."""
+        """Yield (i0, i1, raw logits, probs, lse) per block of query rows; remembers the lse for later slices.
+
+        Rows [i0, i1) can only read keys j < i1 (and l < i1 under the causal mask), so raw logits and probs are
+        (..., bq, nj, nl) with nj = i1 and nl = i1 (T for the leaky mask): consumers pad to T where they need to.
+        """
         lses = []
         for i0 in range(0, self.T, ROWS_PER_BLOCK):
             i1 = min(self.T, i0 + ROWS_PER_BLOCK)
-            raw = self._raw_logits(i0, i1)
-            logits = raw.masked_fill(~self._allowed()[i0:i1], float("-inf"))
+            nj, nl = i1, (i1 if self.mask == "causal" else self.T)
+            raw = self._raw_logits(i0, i1, nj, nl)
+            logits = raw.masked_fill(~self._allowed(i0, i1)[..., :nj, :nl], float("-inf"))
             lse = logits.flatten(-2).logsumexp(-1)  # (..., bq)
             lses.append(lse)
             yield i0, i1, raw, torch.exp(logits - lse[..., None, None]), lse
         self._lse = torch.cat(lses, dim=-1)
+
+    def _padded(self, x: torch.Tensor, *axes: int) -> torch.Tensor:
+        """Zero-pad the given trailing axes of a block's tensor out to T."""
+        pad = [0] * (2 * -min(axes))
+        for a in axes:
+            pad[2 * (-a - 1) + 1] = self.T - x.shape[a]
+        return torch.nn.functional.pad(x, pad)
 
     def lse(self) -> torch.Tensor:
         """Per-query log-normaliser of the joint softmax, (..., T)."""
@@ -87,19 +101,22 @@ class SimplicialHead:
         q, k1, k2 = (t.to(self.dtype) for t in (self.q, self.k1, self.k2))
         fixed, free = (k1, k2) if axis == "j" else (k2, k1)
         logits = (q * fixed[..., index:index + 1, :]) @ free.transpose(-1, -2) / math.sqrt(self.q.shape[-1])
-        allowed = self._allowed()[:, index, :] if axis == "j" else self._allowed()[:, :, index]  # (T, T)
+        free_idx = torch.arange(self.T, device=self.q.device)
+        i, fixed_idx = free_idx[:, None], torch.tensor(index, device=self.q.device)
+        allowed = (allowed_triples(i, fixed_idx, free_idx[None, :], self.w1, self.w2, self.mask) if axis == "j" else
+                   allowed_triples(i, free_idx[None, :], fixed_idx, self.w1, self.w2, self.mask))  # (T, T) over (i, free)
         return torch.exp(logits - self.lse()[..., :, None]).masked_fill(~allowed, 0.0)
 
     def mask_slice(self, i: int) -> torch.Tensor:
         """Which (j, l) query i may read, (T, T) bool; a leaky head shows l > i here."""
-        return self._allowed()[i]
+        return self._allowed(i, i + 1)[0]
 
     def marginals(self) -> tuple[torch.Tensor, torch.Tensor]:
         """(Σ_l S[i, j, l], Σ_j S[i, j, l]): two (..., T, T) pairwise patterns whose rows sum to 1."""
         mj, ml = [], []
         for _, _, _, p, _ in self._blocks():
-            mj.append(p.sum(-1))
-            ml.append(p.sum(-2))
+            mj.append(self._padded(p.sum(-1), -1))  # (..., bq, T)
+            ml.append(self._padded(p.sum(-2), -1))
         return torch.cat(mj, dim=-2), torch.cat(ml, dim=-2)
 
     def joint_spread(self) -> torch.Tensor:
@@ -130,7 +147,7 @@ class SimplicialHead:
 
     def full(self) -> torch.Tensor:
         """The whole (..., T, T, T) pattern: only for small T."""
-        return torch.cat([p for _, _, _, p, _ in self._blocks()], dim=-3)
+        return torch.cat([self._padded(p, -2, -1) for _, _, _, p, _ in self._blocks()], dim=-3)
 
 
 def entropy(p: torch.Tensor) -> torch.Tensor:
