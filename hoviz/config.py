@@ -1,7 +1,7 @@
 """`GPTConfig`: the one dataclass that describes a hoviz model; it is saved in every checkpoint and rebuilt from it.
 
 A model is a nanoGPT-style stack of pre-LayerNorm blocks whose token mixer is chosen per layer by name
-(`dense`, `simplicial2`, `simplicial_conv`; see `hoviz.mixers`). Unknown keys are refused, never ignored.
+(`dense`, `simplicial2`, `gated_triangle`, `scn`; see `hoviz.mixers`). Unknown keys are refused, never ignored.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ class GPTConfig:
     s2_window2: int | None = None
     s2_fallback_bias: bool = True
     s2_mask: str = "causal"
-    # simplicial_conv: Vietoris-Rips radius on d = 1 - a, and the caps on edges / triangles born at each token.
+    # gated_triangle and scn: Vietoris-Rips radius on d = 1 - a, and the caps on edges / triangles born at each token.
     scn_radius: float = 0.9
     scn_max_edges: int = 8
     scn_max_triangles: int = 8

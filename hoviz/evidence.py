@@ -187,7 +187,7 @@ def main(argv=None) -> int:
     ap.add_argument("--samples", type=int, default=None, help="held-out windows/sequences (text 64, Match: sidecar)")
     ap.add_argument("--seed", type=int, default=None, help="held-out seed (text 0, Match: the sidecar's eval_seed)")
     ap.add_argument("--play", default=None, help="text: draw the held-out windows from this held-out play only")
-    ap.add_argument("--every-mixer", action="store_true", help="also zero/mean-ablate dense and simplicial_conv heads")
+    ap.add_argument("--every-mixer", action="store_true", help="also zero/mean-ablate dense, gated_triangle and scn heads")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", default=None, help="write the reports to this JSON file")
     args = ap.parse_args(argv)

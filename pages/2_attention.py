@@ -6,6 +6,7 @@ and drawn as a weighted directed graph (attention is a GAT over the complete cau
 import numpy as np
 import streamlit as st
 
+from hoviz.mixers import COMPLEX_MIXERS
 from hoviz.mixers.simplicial import simplicial_mask
 from hoviz.viz.attention import attention_graph, entropy_bar, graph_edges, head_entropy, head_heatmap, heads_grid
 from pages import common
@@ -31,9 +32,9 @@ if kind == "simplicial2":
     st.caption("A 2-simplicial head attends to pairs (j, l); summing its 3-way pattern over one key gives an "
                "ordinary (T, T) attention matrix, shown here with the same views as a dense head. "
                "The full pattern is on the 3-way interactions page.")
-elif kind == "simplicial_conv":
+elif kind in COMPLEX_MIXERS:
     allowed = np.tril(np.ones((T, T), dtype=bool), -1)
-    st.caption("A simplicial-convolution layer has no heads: it lifts the tokens to a complex. Shown is its "
+    st.caption("A gated-triangle or SCN layer has no heads: it lifts the tokens to a complex. Shown is its "
                "edge-affinity matrix: entry [i, j] is the weight of edge {j, i} born at token i (j < i); "
                "the triangles are on the simplicial complex page.")
 else:
@@ -42,8 +43,8 @@ else:
 with st.spinner(f"Tracing layer {layer} of {lm.name}..."):
     patterns = common.pairwise(lm.key, ids, layer, which)  # (H, T, T)
 H = patterns.shape[0]
-head = 0 if kind == "simplicial_conv" else common.head_picker(lm)
-titles = ["edge affinities"] if kind == "simplicial_conv" else [f"head {h}" for h in range(H)]
+head = 0 if kind in COMPLEX_MIXERS else common.head_picker(lm)
+titles = ["edge affinities"] if kind in COMPLEX_MIXERS else [f"head {h}" for h in range(H)]
 
 g1, g2 = st.columns([3, 1])
 common.plot(heads_grid(patterns, titles=titles, allowed=allowed), f"{lm.name}-L{layer}-heads", where=g1)

@@ -28,6 +28,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 import hoviz
 from hoviz.checkpoint import checkpoint_dir, list_checkpoints
 from hoviz.errors import HovizError
+from hoviz.mixers import COMPLEX_MIXERS
 from hoviz.tokenizer import encode_prompt, tokenizer_from_dict
 
 SHAKESPEARE = "ROMEO:\nBut soft, what light through yonder window breaks?\nIt is the east, and Juliet is the sun."
@@ -506,7 +507,7 @@ def pairwise(key: str, ids: tuple[int, ...], layer: int, which: str = "j") -> np
     kind = tr.model.blocks[layer].kind
     if kind == "simplicial2":
         return tr.simplicial_stats(layer)["marginal_" + which][0].float().numpy()  # (H, T, T)
-    if kind == "simplicial_conv":
+    if kind in COMPLEX_MIXERS:
         return affinity_matrix(tr.complex(layer))[None].astype(np.float32)
     return tr.pattern(layer)[0].float().numpy()
 

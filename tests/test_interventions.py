@@ -23,8 +23,8 @@ MODELS = {
     "dense": ["dense", "dense"],
     "simplicial2": ["dense", "simplicial2"],
     "leaky": ["simplicial2", "dense"],
-    "conv": ["simplicial_conv", "dense"],
-    "mixed": ["simplicial2", "simplicial_conv", "simplicial2"],
+    "conv": ["gated_triangle", "dense"],
+    "mixed": ["simplicial2", "gated_triangle", "simplicial2"],
 }
 
 

@@ -173,8 +173,8 @@ def test_train_config_carries_every_model_field_and_all_presets_build():
     assert get_preset("shakespeare-simplicial2-leaky").s2_mask == "leaky"
 
 
-ZOO = ["shakespeare-dense", "shakespeare-simplicial2", "shakespeare-scn", "shakespeare-simplicial2-leaky",
-       "match3-dense", "match3-dense2", "match3-simplicial2", "match2-dense"]
+ZOO = ["shakespeare-dense", "shakespeare-simplicial2", "shakespeare-scn", "shakespeare-gated-triangle",
+       "shakespeare-simplicial2-leaky", "match3-dense", "match3-dense2", "match3-simplicial2", "match2-dense"]
 
 
 def test_shipped_zoo_loads_within_size_limits_and_records_its_training():

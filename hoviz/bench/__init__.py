@@ -116,7 +116,7 @@ def run_all(ctx: dict, quick: bool, Ts: list, windows: list, repeats: int) -> di
     derive_models(ctx, res["models"])
     res["pipeline"] = []
     pipe_specs = specs or [{"name": None, "config": {"mixers": [k] * 4}, "label": f"init:{k}"}
-                           for k in ("dense", "simplicial2", "simplicial_conv")]
+                           for k in ("dense", "simplicial2", "gated_triangle", "scn")]
     for spec in pipe_specs:
         try:
             model = _model(spec, device)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import torch
 
 from hoviz.bench.measure import median_ms
+from hoviz.mixers import COMPLEX_MIXERS
 
 
 def page_work(model, idx: torch.Tensor) -> tuple[str, int]:
@@ -33,8 +34,8 @@ def page_work(model, idx: torch.Tensor) -> tuple[str, int]:
     else:
         if "dense" in kinds:
             P = tr.pattern(kinds.index("dense"))[0].float().numpy()  # (H, T, T)
-        else:  # a simplicial-conv layer shows its edge affinities as one "head"
-            P = va.affinity_matrix(tr.complex(kinds.index("simplicial_conv")))[None]
+        else:  # a layer that lifts to a complex shows its edge affinities as one "head"
+            P = va.affinity_matrix(tr.complex(next(i for i, k in enumerate(kinds) if k in COMPLEX_MIXERS)))[None]
         figs = [va.heads_grid(P), va.head_heatmap(P[0], tokens), va.attention_graph(P[0], tokens),
                 va.entropy_bar(va.head_entropy(P), T=T)]
         page = "attention"

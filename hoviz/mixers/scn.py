@@ -95,7 +95,7 @@ class SimplicialConvolution(nn.Module):
 
     def cochains(self, x: torch.Tensor, cx: dict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """X0 (B, T, C), X1 (B, T*E, C), X2 (B, T*F, C) in the slot order of the lift."""
-        B, T, C = x.shape
+        B, _, C = x.shape
         rows = torch.arange(B, device=x.device).view(B, 1, 1)
         v1, v2 = self.w1(x), self.w2(x)
         X1 = cx["edge_weight"].unsqueeze(-1) * (v1.unsqueeze(2) - v1[rows, cx["edge_index"]])  # (B, T, E, C)
