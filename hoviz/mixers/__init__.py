@@ -10,8 +10,8 @@ from torch import nn
 from hoviz.errors import ConfigError
 from hoviz.mixers.dense import DenseAttention
 from hoviz.mixers.gated_triangle import GatedTriangleAttention
-from hoviz.mixers.simplicial import Simplicial2Attention
 from hoviz.mixers.scn import SimplicialConvolution
+from hoviz.mixers.simplicial import Simplicial2Attention
 
 MIXERS: dict[str, type[nn.Module]] = {
     "dense": DenseAttention,
