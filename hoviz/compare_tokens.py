@@ -161,9 +161,9 @@ def compare_held_out(ckpts, sample: Sample | None = None, base: int = 0, other: 
     d = losses[other] - losses[base]  # (S, T)
     ok = ~np.isnan(losses).any(0)
     T = sample.x.shape[1]
-    pos = np.broadcast_to(np.searchsorted(POSITION_EDGES, np.arange(T), side="right") - 1, d.shape)
-    edges = [e for e in POSITION_EDGES if e < T] + [T]
-    pos_names = [f"{a}-{b - 1}" for a, b in itertools.pairwise(edges)]
+    edges = list(range(T + 1)) if T <= 16 else [e for e in POSITION_EDGES if e < T] + [T]  # short: every position
+    pos = np.broadcast_to(np.searchsorted(edges, np.arange(T), side="right") - 1, d.shape)
+    pos_names = [f"{a}" if b == a + 1 else f"{a}-{b - 1}" for a, b in itertools.pairwise(edges)]
     out = HeldOutComparison([c.name for c in ckpts], sample.description, base, other,
                             [float(m[ok].mean()) for m in losses], float(d[ok].mean()), window_se(d, ok),
                             by_window_position=bucket_rows(pos, pos_names, losses, base, other))

@@ -86,6 +86,9 @@ def test_held_out_summary_partitions_the_tokens(pair):
     assert c.mean_delta == pytest.approx(c.mean_loss[1] - c.mean_loss[0])
     assert all(w.delta < 0 for w in c.top_wins) and len(c.top_wins) <= 10
     assert c.to_dict()["models"] == ["a-dense", "b-simplicial2"]
+    assert [r.bucket for r in c.by_window_position] == ["0-7", "8-15", "16-31"]
+    short = compare_held_out(pair, text_sample(ids, 6, 5, 0, "short windows"))
+    assert [r.bucket for r in short.by_window_position] == ["0", "1", "2", "3", "4"]
 
 
 def test_models_must_share_a_vocabulary(pair):
