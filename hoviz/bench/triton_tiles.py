@@ -17,17 +17,25 @@ from hoviz.bench.triton import Row, _fmt, measure, useful_fraction
 from hoviz.kernels.tuning import Tile, Tiles, default_tiles
 
 # forward candidates per loop order (in the "l" order the small window's keys come in tiles: small ones waste less)
-FWD = {"j": [Tile(64, 64, 4, 3), Tile(64, 64, 4, 4), Tile(64, 128, 4, 3), Tile(64, 64, 8, 3), Tile(32, 64, 4, 3),
-             Tile(128, 64, 8, 3)],
-       "l": [Tile(64, 32, 4, 3), Tile(32, 32, 4, 3), Tile(64, 64, 4, 3)]}
-BWD = [Tile(64, 64, 4, 2), Tile(32, 64, 4, 2), Tile(64, 64, 8, 2), Tile(64, 32, 4, 3)]  # all backward kernels
-KV1 = [Tile(64, 64, 4, 3), Tile(64, 128, 8, 2), Tile(128, 64, 8, 2), Tile(32, 64, 4, 3)]  # dK1/dV1 "rows" kernel
+FWD = {"j": [Tile(64, 64, 4, 3), Tile(64, 64, 4, 4), Tile(64, 128, 4, 3), Tile(32, 64, 4, 3)],
+       "l": [Tile(64, 32, 4, 3), Tile(32, 32, 4, 3)]}
+BWD = [Tile(64, 64, 4, 2), Tile(32, 64, 4, 2), Tile(64, 32, 4, 3)]  # all backward kernels
+KV1 = [Tile(64, 128, 8, 2), Tile(32, 64, 4, 3)]  # dK1/dV1 "rows" kernel
 SHAPES = {  # name -> (layout, B, Hq, Hkv, T, D, w1, w2)
     "grouped-d128": ("grouped", 4, 64, 1, 8192, 128, 32, 512),
     "perhead-d128": ("per-head", 4, 16, 16, 8192, 128, 32, 512),
     "grouped-d64": ("grouped", 4, 64, 1, 8192, 64, 32, 512),
     "zoo-512": ("per-head", 64, 4, 4, 512, 64, None, None),
 }
+
+
+def best_tiles(rows: list[dict], passes: str) -> Tiles | None:
+    """The fastest measured tiles of these sweep rows for one pass."""
+    done = [r for r in rows if r["passes"] == passes and r["ms"]]
+    if not done:
+        return None
+    spec = min(done, key=lambda r: r["ms"])["tiles_spec"]
+    return Tiles(**{k: Tile(**v) if isinstance(v, dict) else v for k, v in spec.items()})
 
 
 def sweep_shape(name: str, orders=("j", "l"), fwd=FWD, bwd=BWD, reps=5) -> list[dict]:
@@ -42,7 +50,7 @@ def sweep_shape(name: str, orders=("j", "l"), fwd=FWD, bwd=BWD, reps=5) -> list[
         r.useful_fraction = round(useful_fraction(T, Hq // Hkv, w1, w2, tiles.fwd.block_m, tiles.fwd.block_n), 3)
         measure(r, tiles=tiles, reps=reps)
         print(f"[{name}] {_fmt(r)}", flush=True)
-        out.append({"shape": name, **asdict(r)})
+        out.append({"shape": name, **asdict(r), "tiles_spec": asdict(tiles)})
         return r
 
     best = None
