@@ -16,6 +16,7 @@ import torch
 from hoviz.evidence import EvidenceReport, HeadEvidence, HeldOutEffect
 from hoviz.heldout import Score, token_losses
 from hoviz.interventions import SURROGATE_MIXERS, Intervention, run_intervened
+from hoviz.tasks import TASK_NAMES, TaskSpec, labels
 from hoviz.threeway import pattern_scores
 
 STORED = Path(__file__).resolve().parent.parent / "benchmarks" / "evidence" / "interventions.json"
@@ -42,6 +43,17 @@ def prompt_head_evidence(model, ids, targets=None) -> list[HeadEvidence]:
                                     float(s.joint_spread[h].mean()),
                                     {"surrogate": HeldOutEffect(iv.label, Score(loss), loss - base)}))
     return out
+
+
+def prompt_targets(meta: dict, ids) -> list[int] | None:
+    """The label tokens a Match model should emit at every position of the prompt (its sidecar's task), or None
+    for a language model (whose targets are the next tokens)."""
+    task = meta.get("task") if isinstance(meta, dict) else None
+    if not (isinstance(task, dict) and task.get("name") in TASK_NAMES):
+        return None
+    spec = TaskSpec.from_dict(task)
+    x = torch.as_tensor(list(ids), dtype=torch.long)[None]  # (1, T)
+    return spec.targets(labels(x, spec.name, spec.M))[0].tolist()
 
 
 def prompt_scores(model, ids, layer: int) -> tuple[np.ndarray, np.ndarray]:

@@ -9,7 +9,13 @@ import torch
 from hoviz.checkpoint import Checkpoint
 from hoviz.config import GPTConfig
 from hoviz.evidence import head_evidence
-from hoviz.evidence_prompt import prompt_head_evidence, prompt_scores, report_from_dict, stored_report
+from hoviz.evidence_prompt import (
+    prompt_head_evidence,
+    prompt_scores,
+    prompt_targets,
+    report_from_dict,
+    stored_report,
+)
 from hoviz.heldout import text_sample
 from hoviz.interventions import Intervention, run_intervened
 from hoviz.model import GPT
@@ -62,3 +68,14 @@ def test_stored_report_round_trip_and_sha_check(model, tmp_path):
     assert none is None and "other weights" in why and "python -m hoviz interventions tiny" in why
     assert stored_report("other", "ab" * 32, path)[0] is None
     assert "missing" in stored_report("tiny", "ab" * 32, tmp_path / "nope.json")[1]
+
+
+def test_prompt_targets():
+    from hoviz.tasks import TaskSpec
+
+    spec = TaskSpec("match3-repeats", M=7, N=8)
+    assert prompt_targets({"task": {"name": "shakespeare"}}, [1, 2]) is None
+    t = prompt_targets({"task": {**spec.to_dict(), "name": "match3-repeats"}}, [1, 2, 4, 0])
+    assert t == [7, 7, 8, 8]  # 1+2+4 = 7 ≡ 0 at i=2; 0+0+0 at i=3
+    strict = TaskSpec("match3", M=7, N=8)
+    assert prompt_targets({"task": strict.to_dict()}, [1, 2, 4, 3])[:2] == [-1, -1]  # not scored before i = 2
