@@ -89,15 +89,20 @@ def check_same_vocab(ckpts) -> None:
 
 
 @torch.no_grad()
-def compare_on_prompt(ckpts, ids) -> PromptComparison:
-    """Per-token loss of each checkpoint's model on the prompt `ids` (T token ids)."""
+def compare_on_prompt(ckpts, ids, targets=None) -> PromptComparison:
+    """Per-token loss of each checkpoint's model on the prompt `ids` (T token ids). Text: entry t is the loss of
+    ids[t] given ids[:t]. Match prompts: pass `targets` (T label tokens, -1 unscored); entry t is the label's loss."""
     if len(ckpts) < 2:
         raise EvidenceError(f"compare needs two or more models, got {len(ckpts)}")
     check_same_vocab(ckpts)
     x = torch.as_tensor(ids, dtype=torch.long)[None]  # (1, T)
-    tgt = torch.cat([x[:, 1:], torch.full((1, 1), -1)], 1)  # the next token; none after the last
-    rows = [token_losses(c.model(x), tgt)[0].numpy() for c in ckpts]  # (T,) each: loss of ids[t+1] at t
-    losses = np.stack([np.concatenate([[np.nan], r[:-1]]) for r in rows])  # (M, T): aligned to the predicted token
+    if targets is not None:
+        tgt = torch.as_tensor(targets, dtype=torch.long)[None]
+        losses = np.stack([token_losses(c.model(x), tgt)[0].numpy() for c in ckpts])  # (M, T)
+    else:
+        tgt = torch.cat([x[:, 1:], torch.full((1, 1), -1)], 1)  # the next token; none after the last
+        rows = [token_losses(c.model(x), tgt)[0].numpy() for c in ckpts]  # (T,) each: loss of ids[t+1] at t
+        losses = np.stack([np.concatenate([[np.nan], r[:-1]]) for r in rows])  # (M, T): aligned to the predicted token
     return PromptComparison([c.name for c in ckpts], [str(t) for t in ckpts[0].tokenizer.tokens(list(ids))], losses)
 
 
