@@ -47,9 +47,11 @@ def test_group_fills_rows_of_several_positions():
     _check(1, 3, 1, 13, 32, None, 5, torch.float32, tiles=Tiles(WIDE, WIDE, SMALL, WIDE), seed=2)
 
 
-def test_one_position_per_program_takes_the_unmasked_tiles():
-    """16 heads per K/V head, 16 rows per program: whole windows of inner keys run without the mask."""
-    _check(1, 16, 1, 35, 16, 3, 20, torch.float32, tiles=Tiles(SMALL, SMALL, SMALL, SMALL), seed=5)
+@pytest.mark.parametrize("split,fold", [(True, False), (False, False), (True, True)])
+def test_one_position_per_program_forward_variants(split, fold):
+    """16 heads per K/V head, 16 rows per program: whole windows of inner keys run without the mask (split)."""
+    tiles = Tiles(SMALL, SMALL, SMALL, SMALL, split=split, fold=fold)
+    _check(1, 16, 1, 35, 16, 3, 20, torch.float32, tiles=tiles, seed=5)
 
 
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])

@@ -76,17 +76,33 @@ def sweep_shape(name: str, orders=("j", "l"), fwd=FWD, bwd=BWD, reps=5) -> list[
     return out
 
 
+def forward_variants(name: str, reps: int = 10) -> list[dict]:
+    """The forward's SPLIT (unmasked interior tiles) and FOLD (v1 per tile) variants at the default tiles, the
+    default measured first and last (its spread is the noise)."""
+    layout, B, Hq, Hkv, T, D, w1, w2 = SHAPES[name]
+    base = default_tiles(D, Hq // Hkv, windowed=w1 is not None or w2 is not None)
+    out = []
+    for split, fold in ((True, False), (False, False), (True, True), (False, True), (True, False)):
+        tiles = replace(base, split=split, fold=fold)
+        r = measure(Row("triton", layout, "forward", B, Hq, Hkv, T, D, w1, w2, tiles=str(tiles)), tiles=tiles,
+                    reps=reps)
+        print(f"[{name}] split={split} fold={fold} {_fmt(r)}", flush=True)
+        out.append({"shape": name, "split": split, "fold": fold, **asdict(r)})
+    return out
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m hoviz.bench.triton_tiles", description=__doc__.splitlines()[0])
     p.add_argument("--out", required=True)
     p.add_argument("--shapes", default=",".join(SHAPES), help=f"comma-separated, of {list(SHAPES)}")
+    p.add_argument("--variants", action="store_true", help="the forward's split/fold variants instead")
     a = p.parse_args(argv)
     if not torch.cuda.is_available():
         print("no CUDA device", file=sys.stderr)
         return 2
     rows = []
     for name in a.shapes.split(","):
-        rows += sweep_shape(name)
+        rows += forward_variants(name) if a.variants else sweep_shape(name)
         with open(a.out, "w") as f:
             json.dump({"device": torch.cuda.get_device_name(), "rows": rows}, f, indent=1)
     return 0

@@ -82,7 +82,8 @@ def _forward(q, k1, k2, v1, v2, W1, W2, tiles: Tiles):
     grid = (triton.cdiv(T * G, t.block_m), Hkv, B)
     simplicial_fwd_kernel[grid](q, k1, k2, v1, v2, out, lse, *q.stride()[:3], *k1.stride()[:3], *out.stride()[:3],
                                 T, G, W1, W2, LOG2E / math.sqrt(D), D=D, BLOCK_M=t.block_m, BLOCK_L=t.block_n,
-                                PRECISION=_precision(q.dtype), num_warps=t.warps, num_stages=t.stages)
+                                PRECISION=_precision(q.dtype), SPLIT=tiles.split, FOLD=tiles.fold, num_warps=t.warps,
+                                num_stages=t.stages)
     return out, lse
 
 
@@ -153,7 +154,8 @@ def simplicial_attention(q, k1, k2, v1, v2, w1=None, w2=None, *, tiles: Tiles | 
     """
     _check(q, k1, k2, v1, v2, w1, w2)
     _, Hq, T, D = q.shape
-    tiles = tiles or default_tiles(D, Hq // k1.shape[1], interpret=_interpreting())
+    tiles = tiles or default_tiles(D, Hq // k1.shape[1], windowed=w1 is not None or w2 is not None,
+                                   interpret=_interpreting())
     W1, W2 = min(w1 or T, T), min(w2 or T, T)
     swap = tiles.order == "l" or (tiles.order == "auto" and W2 < W1)  # the smaller window in the outer loop
     ins = [t.contiguous() for t in (q, k1, k2, v1, v2)]

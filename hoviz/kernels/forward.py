@@ -43,9 +43,13 @@ def _mul(a, b):
 
 
 @triton.jit
-def _fwd_tiles(qk, ok_j, i, m, s_sum, acc_j, K2, V2, skt, T, W2, qk_scale, lo, hi,
-               D: tl.constexpr, BLOCK_L: tl.constexpr, MASK: tl.constexpr, PRECISION: tl.constexpr):
-    """Online softmax over the inner-key tiles [lo, hi) for one outer key; MASK False: all keys allowed, no checks."""
+def _fwd_tiles(qk, ok_j, i, m, s_sum, acc_j, v1f, K2, V2, skt, T, W2, qk_scale, lo, hi,
+               D: tl.constexpr, BLOCK_L: tl.constexpr, MASK: tl.constexpr, FOLD: tl.constexpr,
+               PRECISION: tl.constexpr):
+    """Online softmax over the inner-key tiles [lo, hi) for one outer key; MASK False: all keys allowed, no checks.
+
+    acc_j is Σ_l P v2_l (FOLD False) or, FOLD True, the whole output accumulator, v1_j ⊙ applied per tile.
+    """
     d = tl.arange(0, D)
     for l0 in range(lo, hi, BLOCK_L):
         l = l0 + tl.arange(0, BLOCK_L)  # (BLOCK_L,)
@@ -63,7 +67,10 @@ def _fwd_tiles(qk, ok_j, i, m, s_sum, acc_j, K2, V2, skt, T, W2, qk_scale, lo, h
         alpha = tl.exp2(m - m_new)
         p = tl.exp2(s - m_new[:, None])  # (BLOCK_M, BLOCK_L)
         s_sum = s_sum * alpha + tl.sum(p, 1)
-        acc_j = _mma(p.to(V2.dtype.element_ty), v2, acc_j * alpha[:, None], PRECISION)  # (BLOCK_M, D)
+        if FOLD:
+            acc_j = acc_j * alpha[:, None] + _mm(p.to(V2.dtype.element_ty), v2, PRECISION) * v1f[None, :]
+        else:
+            acc_j = _mma(p.to(V2.dtype.element_ty), v2, acc_j * alpha[:, None], PRECISION)  # (BLOCK_M, D)
         m = m_new
     return m, s_sum, acc_j
 
@@ -74,8 +81,12 @@ def simplicial_fwd_kernel(
     sqb, sqh, sqt, skb, skh, skt, sob, soh, sot,
     T, G, W1, W2, qk_scale,
     D: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_L: tl.constexpr, PRECISION: tl.constexpr,
+    SPLIT: tl.constexpr = True, FOLD: tl.constexpr = False,
 ):
-    """O[i] = Σ_{j,l} softmax(s)[j,l] v1_j ⊙ v2_l; LSE[i] = log2 Σ exp2(s) with s in base-2 units."""
+    """O[i] = Σ_{j,l} softmax(s)[j,l] v1_j ⊙ v2_l; LSE[i] = log2 Σ exp2(s) with s in base-2 units.
+
+    SPLIT: run the tiles every row may fully read without the mask. FOLD: see `_fwd_tiles`.
+    """
     pid_m, hk, b = tl.program_id(0), tl.program_id(1), tl.program_id(2)
     i, g, live = _rows(pid_m * BLOCK_M, G, T, BLOCK_M)  # (BLOCK_M,)
     i_first = (pid_m * BLOCK_M) // G
@@ -94,21 +105,31 @@ def simplicial_fwd_kernel(
         v1j = tl.load(V1 + kv + j * skt + d)  # (D,)
         qk = _mul(q, k1j[None, :])  # (BLOCK_M, D): q_i ⊙ k1_j
         ok_j = live & (j <= i) & (j > i - W1)  # (BLOCK_M,)
+        v1f = v1j.to(tl.float32)
         m_j = m  # acc is relative to exp2(m_j), acc_j to exp2(m)
-        acc_j = tl.zeros([BLOCK_M, D], tl.float32)  # Σ_l P v2_l for this j
+        if FOLD:
+            acc_j = acc
+        else:
+            acc_j = tl.zeros([BLOCK_M, D], tl.float32)  # Σ_l P v2_l for this j
         # tiles where every row may read every key (j allowed for all rows) skip the mask
-        j_all = (j > i_last - W1) & (j <= i_first)
+        if SPLIT:
+            j_all = (j > i_last - W1) & (j <= i_first)
+        else:
+            j_all = j < 0  # never: every tile masked
         mid_lo = l_lo + tl.cdiv(tl.maximum(i_last - W2 + 1 - l_lo, 0), BLOCK_L) * BLOCK_L
         mid_hi = mid_lo + tl.maximum(i_first + 1 - mid_lo, 0) // BLOCK_L * BLOCK_L
         mid_lo = tl.where(j_all, mid_lo, i_last + 1)
         mid_hi = tl.where(j_all, mid_hi, i_last + 1)
-        m, s_sum, acc_j = _fwd_tiles(qk, ok_j, i, m, s_sum, acc_j, K2 + kv, V2 + kv, skt, T, W2, qk_scale,
-                                     l_lo, mid_lo, D, BLOCK_L, True, PRECISION)
-        m, s_sum, acc_j = _fwd_tiles(qk, ok_j, i, m, s_sum, acc_j, K2 + kv, V2 + kv, skt, T, W2, qk_scale,
-                                     mid_lo, mid_hi, D, BLOCK_L, False, PRECISION)
-        m, s_sum, acc_j = _fwd_tiles(qk, ok_j, i, m, s_sum, acc_j, K2 + kv, V2 + kv, skt, T, W2, qk_scale,
-                                     mid_hi, i_last + 1, D, BLOCK_L, True, PRECISION)
-        acc = acc * tl.exp2(m_j - m)[:, None] + acc_j * v1j[None, :].to(tl.float32)  # += v1_j ⊙ Σ_l P v2_l
+        m, s_sum, acc_j = _fwd_tiles(qk, ok_j, i, m, s_sum, acc_j, v1f, K2 + kv, V2 + kv, skt, T, W2, qk_scale,
+                                     l_lo, mid_lo, D, BLOCK_L, True, FOLD, PRECISION)
+        m, s_sum, acc_j = _fwd_tiles(qk, ok_j, i, m, s_sum, acc_j, v1f, K2 + kv, V2 + kv, skt, T, W2, qk_scale,
+                                     mid_lo, mid_hi, D, BLOCK_L, False, FOLD, PRECISION)
+        m, s_sum, acc_j = _fwd_tiles(qk, ok_j, i, m, s_sum, acc_j, v1f, K2 + kv, V2 + kv, skt, T, W2, qk_scale,
+                                     mid_hi, i_last + 1, D, BLOCK_L, True, FOLD, PRECISION)
+        if FOLD:
+            acc = acc_j
+        else:
+            acc = acc * tl.exp2(m_j - m)[:, None] + acc_j * v1f[None, :]  # += v1_j ⊙ Σ_l P v2_l
     s_sum = tl.where(live, s_sum, 1.0)
     out = acc / s_sum[:, None]
     o_off = b * sob + (hk * G + g) * soh + i * sot

@@ -29,17 +29,23 @@ class Tiles:
     bwd_kv1: Tile = Tile()  # dK1/dV1: "rows" kernel (block_m rows, block_n inner keys) or the swapped tile kernel
     order: str = "auto"
     kv1: str = "rows"  # "rows" (one program per outer key) or "tiles" (bwd_kv2's kernel with the roles swapped)
+    split: bool = True  # forward: tiles every row may fully read skip the mask
+    fold: bool = False  # forward: apply v1_j per inner tile instead of once per outer key
 
 
-def default_tiles(D: int, G: int, *, interpret: bool = False) -> Tiles:
-    """Tiles for head dim D and G query heads per K/V head (measured on an H200, bf16; see benchmarks/)."""
+def default_tiles(D: int, G: int, *, windowed: bool = True, interpret: bool = False) -> Tiles:
+    """Tiles for head dim D, G query heads per K/V head, windowed or full causal: the fastest of the H200 sweep
+    (bf16, D = 128, T = 8192 at (w1, w2) = (32, 512); full causal at B = 64, H = 4, T = 512, D = 64; see
+    benchmarks/triton-sweep/). The interpreter gets the smallest tiles."""
     if interpret:
         t = Tile(16, 16, 1, 1)
         return Tiles(t, t, t, t)
-    fwd = Tile(128 if G >= 2 else 64, 64, 8 if D == 128 and G >= 2 else 4, 3)
-    bwd_q = Tile(64, 64, 4, 2)
-    bwd_kv = Tile(64, 64, 4, 2)
-    return Tiles(fwd, bwd_q, bwd_kv, bwd_kv)
+    fwd = Tile(64, 64, 4, 3)
+    if not windowed:
+        t = Tile(64, 64, 4, 2)
+        return Tiles(fwd, t, t, t)
+    t = Tile(64, 32, 4, 3)
+    return Tiles(fwd, t, t, t if G > 1 else Tile(32, 64, 4, 3))
 
 
 def with_order(tiles: Tiles, order: str) -> Tiles:
