@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: app test venv dev zoo bench audit lint
+.PHONY: app test venv dev browser zoo bench audit lint
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -19,7 +19,10 @@ dev: venv
 app: venv
 	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
 
-test: dev
+browser:  # Debian's chromium for the browser tests: apt-installed when missing and root, else one line saying what to do
+	bash scripts/ensure_chromium.sh
+
+test: dev browser
 	$(BIN)/python -m pytest -q tests
 
 lint: dev
