@@ -100,7 +100,7 @@ def test_export_bytes():
 
     import numpy as np
 
-    from pages import common
+    from pages.glue import exports as common
 
     data = json.loads(common.json_bytes({"s": np.array([np.nan, 1.5]), "n": np.int64(3), "t": (1, 2)}))
     assert data == {"s": [None, 1.5], "n": 3, "t": [1, 2]}
