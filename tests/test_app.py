@@ -262,11 +262,29 @@ def test_pages_run_under_the_frame_in_steady_state(tiny_zoo, steady_state_naviga
     assert len(at.get("plotly_chart")) >= 2
 
 
+def _default_query(name: str, prompt: str, layer: int, head: int = 0) -> int:
+    import hoviz
+    from hoviz import views
+    from hoviz.views import threeway
+
+    ckpt = hoviz.load_checkpoint(name)
+    _, tr = views.trace_prompt(ckpt.model, ckpt.tokenizer.encode(prompt))
+    return threeway.default_query(threeway.scores(tr, layer), head)
+
+
+def test_threeway_page_opens_on_the_most_threeway_query(tiny_zoo):
+    at = run_app({"model": "tiny-simplicial2", "layer": "1"}, "threeway")
+    assert_clean(at)
+    i = _default_query("tiny-simplicial2", SHORT, layer=1)
+    assert at.slider(key="i").value == i != len(SHORT) - 1
+
+
 def test_url_keeps_only_what_is_on_screen(tiny_zoo, steady_state_navigation):
     at = run_app({"model": "tiny-simplicial2", "layer": "1", "pos": "3"})
     at.switch_page(PAGES["threeway"]).run()
     assert_clean(at)
-    assert "pos" not in at.query_params and at.query_params["i"] == "26"  # dropped what this page does not use
+    i = str(_default_query("tiny-simplicial2", SHORT, layer=1))  # the page opens on the most 3-way query
+    assert "pos" not in at.query_params and at.query_params["i"] == i  # dropped what this page does not use
     at.switch_page(PAGES["prompt"]).run()
     assert "i" not in at.query_params and at.query_params["pos"] == "3"  # but remembered for the session
 
