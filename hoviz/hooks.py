@@ -13,10 +13,6 @@ from torch import nn
 class HookPoint(nn.Module):
     """Identity module; its forward hooks see what flows through it."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.request: dict = {}  # options the tracer hands to the mixer (e.g. which query positions to slice)
-
     @property
     def active(self) -> bool:
         return bool(self._forward_hooks)

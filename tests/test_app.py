@@ -8,17 +8,15 @@ too-long prompt, no checkpoints, a broken checkpoint, nonsense URL parameters) g
 from __future__ import annotations
 
 import json
-import os
-import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pages.glue.frame import PAGE_FILES
 from tests.streamlit_harness import open_link, texts
 
 SHORT = "ROMEO:\nBut soft, what light"  # 27 characters: keeps T small
-PAGES = {"prompt": "pages/1_prompt.py", "attention": "pages/2_attention.py", "threeway": "pages/3_threeway.py",
-         "audit": "pages/4_audit.py"}
+PAGES = {p: PAGE_FILES[p] for p in ("prompt", "attention", "threeway", "audit")}  # the others: test_app_topology
 
 
 def run_app(query: dict | None = None, page: str = "prompt") -> AppTest:
@@ -287,24 +285,3 @@ def test_url_keeps_only_what_is_on_screen(tiny_zoo, steady_state_navigation):
     assert "pos" not in at.query_params and at.query_params["i"] == i  # dropped what this page does not use
     at.switch_page(PAGES["prompt"]).run()
     assert "i" not in at.query_params and at.query_params["pos"] == "3"  # but remembered for the session
-
-
-# ---------------------------------------------------------------- warm rerun timings (opt-in: HOVIZ_APP_TIMINGS=1)
-@pytest.mark.skipif(not os.environ.get("HOVIZ_APP_TIMINGS"), reason="timings only on request")
-@pytest.mark.parametrize("page", list(PAGES))
-def test_warm_rerun_time_at_T128(tiny_zoo, page, capsys):
-    prompt = ("ROMEO:\nBut soft, what light through yonder window breaks?\nIt is the east, and Juliet is the sun.\n"
-              "Arise, fair sun, and kill the envious moon")[:128]
-    at = run_app({"model": "tiny-simplicial2", "layer": "1", "prompt": prompt}, page)
-    assert_clean(at)
-    t0 = time.perf_counter()
-    at.run()
-    cold_to_warm = time.perf_counter() - t0
-    times = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        at.run()
-        times.append(time.perf_counter() - t0)
-    with capsys.disabled():
-        print(f"\n{page}: T={len(prompt)} warm rerun {min(times) * 1000:.0f} ms (median "
-              f"{sorted(times)[1] * 1000:.0f} ms; first rerun {cold_to_warm * 1000:.0f} ms)")

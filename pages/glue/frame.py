@@ -22,6 +22,7 @@ PAGES = [  # (file, title, icon, url_path); the first is the default page
     ("pages/6_compare.py", "Compare", ":material/compare:", "compare"),
     ("pages/7_expressivity.py", "Expressivity lab", ":material/science:", "expressivity"),
 ]
+PAGE_FILES = {url: path for path, _, _, url in PAGES}  # url path -> page file, for tests and benchmarks
 _local = threading.local()
 
 
