@@ -6,7 +6,8 @@ Match-task models show P(yes) per position against the true labels instead of su
 import numpy as np
 import streamlit as st
 
-from hoviz.viz.tokens import log_softmax, surprisal, token_strip, topk_bar
+from hoviz.views import prompt as views
+from hoviz.viz.tokens import token_strip, topk_bar
 from pages.glue import cached, exports, frame, url_state, zoo
 
 frame.ensure_frame()
@@ -17,35 +18,27 @@ def token_view(lm, ids: tuple, pos: int, k: int, where, key: str, wrap: int = 32
     logits, _ = cached.trace(lm.ref, ids)
     tokens = lm.tokenizer.tokens(ids)
     spec = zoo.match_task(lm.meta.get("task"))
+    tv = views.token_values(logits, ids, spec)
     if spec is not None:  # a Match model predicts the label of each position, not the next residue
-        from hoviz.tasks import labels
-
-        pair = log_softmax(logits[:, spec.label_tokens])  # (T, 2): log P(no), log P(yes)
-        p_yes = np.exp(pair[:, 1])
-        data = {"ids": np.array(ids), "p_yes": p_yes}
-        if max(ids) < spec.M:
-            import torch
-
-            y = labels(torch.tensor([ids]), spec.name, spec.M)[0].numpy()
-            data["label"] = y
-            acc = float(((p_yes > 0.5) == (y == 1)).mean())
-            where.metric("accuracy on this sequence", f"{acc:.0%}", help="P(yes) > 0.5 against the true labels")
-            shown = [f"{t}{'✓' if lab else ''}" for t, lab in zip(tokens, y)]
-        else:
-            shown = tokens
-        exports.plot(token_strip(shown, p_yes, title="P(yes) per position (✓: the true label is yes)",
-                                colorbar_title="P(yes)", colorscale="RdBu_r", zmax=1.0, wrap=min(wrap, 16),
-                                highlight=pos, value_format=".3f"), f"{lm.name}-p-yes", where=where, key=f"{key}-strip")
+        data = {"ids": np.array(ids), "p_yes": tv.values}
+        shown = tokens
+        if tv.label is not None:
+            data["label"] = tv.label
+            where.metric("accuracy on this sequence", f"{tv.accuracy:.0%}", help="P(yes) > 0.5 against the true labels")
+            shown = [f"{t}{'✓' if lab else ''}" for t, lab in zip(tokens, tv.label)]
+        exports.plot(token_strip(shown, tv.values, title="P(yes) per position (✓: the true label is yes)",
+                                 colorbar_title="P(yes)", colorscale="RdBu_r", zmax=1.0, wrap=min(wrap, 16),
+                                 highlight=pos, value_format=".3f"), f"{lm.name}-p-yes", where=where,
+                     key=f"{key}-strip")
     else:
-        s = surprisal(logits, ids)
-        data = {"ids": np.array(ids), "surprisal": s}
-        mean = float(np.nanmean(s)) if len(ids) > 1 else float("nan")
+        data = {"ids": np.array(ids), "surprisal": tv.values}
+        mean = tv.mean_surprisal
         where.metric("mean surprisal (nats/token)", f"{mean:.3f}", help=f"{mean / np.log(2):.3f} bits/token: the "
                      "model's loss on this prompt, -log p(x_t | x_<t), averaged over t >= 1")
-        exports.plot(token_strip(tokens, s, title="surprisal per token (nats)", wrap=wrap, highlight=pos,
-                                zmax=float(np.log(len(lm.tokenizer))) + 1.0),
-                    f"{lm.name}-surprisal", where=where, key=f"{key}-strip")
-    probs = np.exp(log_softmax(logits[pos]))
+        exports.plot(token_strip(tokens, tv.values, title="surprisal per token (nats)", wrap=wrap, highlight=pos,
+                                 zmax=float(np.log(len(lm.tokenizer))) + 1.0),
+                     f"{lm.name}-surprisal", where=where, key=f"{key}-strip")
+    probs = views.next_token_probs(logits, pos)
     actual = ids[pos + 1] if pos + 1 < len(ids) and spec is None else None
     vocab = lm.tokenizer.tokens(range(len(lm.tokenizer)))
     exports.plot(topk_bar(probs, vocab, k, title=f"next token after position {pos} ({tokens[pos]!r})"

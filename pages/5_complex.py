@@ -7,16 +7,8 @@ layer, the complex its mixer actually built for this prompt, with its weights (R
 import numpy as np
 import streamlit as st
 
-from hoviz.topology import (
-    attention_distance,
-    betti_curves,
-    betti_numbers,
-    complex_from_trace,
-    lift,
-    lift_filtration,
-    point_distance,
-)
-from hoviz.topology.flag import flag_persistence  # persistence of the capped lift's filtration (inf: no edge)
+from hoviz.views import complex as views
+from hoviz.views.complex import RADII
 from hoviz.viz.complex import (
     barcode_figure,
     betti_curves_figure,
@@ -24,51 +16,33 @@ from hoviz.viz.complex import (
     persistence_diagram_figure,
     thin_complex,
 )
+from hoviz.zoo import ModelRef
 from pages.glue import cached, exports, frame, url_state, zoo
 
 frame.ensure_frame()
 SOURCES = {"attention": "a head's attention map", "residual": "the residual stream (point cloud)"}
 METRICS = {"cosine": "cosine: (1 - cos) / 2", "euclidean": "Euclidean / largest distance"}
-RADII = np.round(np.linspace(0.0, 1.0, 101), 4)
 DRAW_EDGES, DRAW_TRIANGLES = 3000, 3000
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def distances(key: str, ids: tuple[int, ...], layer: int, head: int, source: str, metric: str) -> np.ndarray:
-    """The (T, T) distance matrix in [0, 1] that is lifted: attention distance of one head, or scaled point distances."""
-    if source == "attention":
-        A = cached.pairwise(key, ids, layer)[head]  # (T, T)
-        return attention_distance(np.clip(A.astype(np.float64), 0.0, 1.0))
-    X = cached.trace(key, ids)[1].resid(layer)[0]  # (T, C)
-    if metric == "cosine":
-        return np.clip(point_distance(X, "cosine") / 2.0, 0.0, 1.0)
-    D = point_distance(X, "euclidean")
-    return D / D.max() if D.max() > 0 else D
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def topology(key: str, ids: tuple[int, ...], layer: int, head: int, source: str, metric: str, cap: int) -> dict:
-    """Persistence diagrams (H0, H1) and Betti curves of the capped lift's filtration, once per (model, prompt,
-    layer, head, source, cap): every radius reuses them."""
-    D = distances(key, ids, layer, head, source, metric)
-    F = lift_filtration(D, cap or None)
-    return {"D": D, "diagrams": flag_persistence(F, max_dim=1, end=1.0),
-            "curves": betti_curves(D, RADII, max_dim=2, max_per_vertex=cap or None)}
+def topology(ref: ModelRef, ids: tuple[int, ...], layer: int, head: int, source: str, metric: str, cap: int):
+    """(distance matrix, Persistence) once per (model, prompt, layer, head, source, cap): every radius reuses them."""
+    D = views.distances(cached.trace(ref, ids)[1], layer, head, source, metric)
+    return D, views.persistence(D, cap)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def lifted(key: str, ids: tuple[int, ...], layer: int, head: int, source: str, metric: str, cap: int,
+def lifted(ref: ModelRef, ids: tuple[int, ...], layer: int, head: int, source: str, metric: str, cap: int,
            radius: float) -> tuple[dict, list[int]]:
     """The lift at one radius and its Betti numbers."""
-    cx = lift(distances(key, ids, layer, head, source, metric), radius, max_dim=2, max_per_vertex=cap or None)
-    return cx, betti_numbers(cx)
+    return views.lifted(topology(ref, ids, layer, head, source, metric, cap)[0], radius, cap)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def mixer_complex(key: str, ids: tuple[int, ...], layer: int) -> tuple[dict, list[int]]:
+def mixer_complex(ref: ModelRef, ids: tuple[int, ...], layer: int) -> tuple[dict, list[int]]:
     """The complex a simplicial-conv layer built for this prompt (weights a, triangles by the product of theirs)."""
-    cx = complex_from_trace(cached.trace(key, ids)[1].complex(layer))
-    return cx, betti_numbers(cx)
+    return views.mixer_complex(cached.trace(ref, ids)[1], layer)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -126,7 +100,7 @@ three_d = url_state.url_toggle("3-D", "cx3d", False, where=o3)
 
 data = {}
 with zoo.boundary("Cannot lift this map"), st.spinner("Computing persistence..."):
-    topo = topology(lm.ref, ids, layer, head, source, metric, cap)
+    D, topo = topology(lm.ref, ids, layer, head, source, metric, cap)
     cx, betti = lifted(lm.ref, ids, layer, head, source, metric, cap, radius)
     what = f"L{layer} " + (f"head {head}" if source == "attention" and kind != "simplicial_conv" else
                            "edge affinities" if source == "attention" else f"residual ({metric})")
@@ -138,7 +112,7 @@ with zoo.boundary("Cannot lift this map"), st.spinner("Computing persistence..."
     left, right = st.columns([3, 2])
     draw(cx, tokens, f"Vietoris–Rips complex of {what} at r = {radius:g}" + (f", ≤ {cap} per token" if cap else ""),
          f"{lm.name}-L{layer}-complex-r{radius:g}", "filtration", "low", layout, seed, three_d, where=left)
-    diagram, barcode, betti_fig = persistence_views(topo["diagrams"], topo["curves"], radius)
+    diagram, barcode, betti_fig = persistence_views(topo.diagrams, topo.curves, radius)
     exports.plot(diagram, f"{lm.name}-L{layer}-diagram", where=right)
     b1, b2 = st.columns(2)
     exports.plot(barcode, f"{lm.name}-L{layer}-barcode", where=b1)
@@ -146,8 +120,8 @@ with zoo.boundary("Cannot lift this map"), st.spinner("Computing persistence..."
     st.caption("Diagram and barcode: H0 and H1 of the (capped) Rips filtration, ending at 1 (a zero attention weight); "
                "at radius r the features alive are the bars crossing the orange line. β2 comes from the Euler "
                "characteristic.")
-    data.update({"distance": topo["D"], "H0": topo["diagrams"][0], "H1": topo["diagrams"][1], "radii": RADII,
-                 "betti_curves": topo["curves"], "edges": cx["edges"], "edge_filtration": cx["edge_filtration"],
+    data.update({"distance": D, "H0": topo.diagrams[0], "H1": topo.diagrams[1], "radii": RADII,
+                 "betti_curves": topo.curves, "edges": cx["edges"], "edge_filtration": cx["edge_filtration"],
                  "triangles": cx["triangles"], "triangle_filtration": cx["triangle_filtration"],
                  "betti": np.array(betti)})
 

@@ -76,7 +76,7 @@ with zoo.boundary("Cannot build the graph pair"):
     st.dataframe([{"graph": name, **inv, "WL colour classes": len(set(c.values())), "clique-complex Betti": str(b)}
                   for name, inv, c, b in zip(wl.names, summary.values(), wl.colours, wl.betti)],
                  hide_index=True)
-    st.caption(f"1-WL after {wl['rounds']} round(s): {'indistinguishable' if wl['same'] else 'distinguished'}. "
+    st.caption(f"1-WL after {wl.rounds} round(s): {'indistinguishable' if wl.same else 'distinguished'}. "
                + PAIR_NOTES[pair])
     exports.download_json("Download the pair (JSON)",
                          {"pair": wl.names, "betti": wl.betti, "wl_indistinguishable": wl.same,
@@ -138,7 +138,7 @@ for name in names:
 exports.plot(figure("labels", tokens, y, predictions), "match3-labels")
 if loaded:
     st.caption("Balanced accuracy on 512 fresh sequences: " + ", ".join(
-        f"{label} {held_out_accuracy(lm.ref, name, spec):.3f}" for name, (lm, _, label) in loaded.items())
+        f"{label} {held_out_accuracy(lm.ref, spec):.3f}" for name, (lm, _, label) in loaded.items())
         + (". Only one Match3 model is installed; train a dense and a 2-simplicial one to compare."
            if len(loaded) == 1 else ""))
 
