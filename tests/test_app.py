@@ -285,3 +285,29 @@ def test_url_keeps_only_what_is_on_screen(tiny_zoo, steady_state_navigation):
     assert "pos" not in at.query_params and at.query_params["i"] == i  # dropped what this page does not use
     at.switch_page(PAGES["prompt"]).run()
     assert "i" not in at.query_params and at.query_params["pos"] == "3"  # but remembered for the session
+
+
+def test_zoo_is_read_once_per_run(tiny_zoo, monkeypatch):
+    from pages.glue import zoo as glue
+
+    calls = []
+    real = glue.list_refs
+    monkeypatch.setattr(glue, "list_refs", lambda *a, **k: calls.append(1) or real(*a, **k))
+    at = run_app({"model": "tiny-simplicial2"}, "prompt")
+    assert_clean(at)
+    first = len(calls)
+    at.run()
+    assert first == 1 and len(calls) == 2, (first, len(calls))  # one listing per run, however many pickers ask
+
+
+def test_app_opens_on_the_featured_model(tiny_zoo, tmp_path, monkeypatch):
+    import shutil
+
+    for f in tiny_zoo.path.iterdir():
+        shutil.copy(f, tmp_path / f.name)
+    side = tmp_path / "tiny-simplicial2.json"
+    side.write_text(json.dumps({**json.loads(side.read_text()), "featured": True}))
+    monkeypatch.setenv("HOVIZ_CHECKPOINTS", str(tmp_path))
+    at = open_link(PAGES["threeway"], {}, SHORT)
+    assert_clean(at)
+    assert at.selectbox(key="model").value == "tiny-simplicial2" != min(tiny_zoo.names)
