@@ -6,7 +6,7 @@ and drawn as a weighted directed graph (attention is a GAT over the complete cau
 import numpy as np
 import streamlit as st
 
-from hoviz.viz.attention import attention_graph, entropy_bar, graph_edges, head_entropy, head_heatmap, heads_grid
+from hoviz.views import attention
 from pages.glue import cached, exports, frame, url_state, zoo
 
 frame.ensure_frame()
@@ -38,29 +38,25 @@ with st.spinner(f"Tracing layer {layer} of {lm.name}..."):
     patterns = cached.pairwise(lm.ref, ids, layer, which)  # (H, T, T)
 H = patterns.shape[0]
 head = 0 if kind == "simplicial_conv" else zoo.head_picker(lm)
-titles = ["edge affinities"] if kind == "simplicial_conv" else [f"head {h}" for h in range(H)]
+title = attention.head_titles(kind, H)[head]
 
 g1, g2 = st.columns([3, 1])
-exports.plot(heads_grid(patterns, titles=titles, allowed=allowed), f"{lm.name}-L{layer}-heads", where=g1)
-entropies = head_entropy(patterns)
-exports.plot(entropy_bar(entropies, titles, T=T, highlight=head if H > 1 else None), f"{lm.name}-L{layer}-entropy",
-            where=g2)
-
-st.subheader(f"L{layer} · {titles[head]}")
+st.subheader(f"L{layer} · {title}")
 c1, c2 = st.columns(2)
-exports.plot(head_heatmap(patterns[head], tokens, allowed=allowed, title="adjacency matrix (grey: masked)"),
-            f"{lm.name}-L{layer}-h{head}-matrix", where=c1)
 with c2:
     o1, o2 = st.columns(2)
     threshold = url_state.url_slider("Edge threshold", "thr", 0.0, 1.0, 0.1, step=0.01, where=o1,
-                                  help="draw edges whose weight is at least this")
+                                     help="draw edges whose weight is at least this")
     layout = url_state.url_selectbox("Layout", ["circular", "spring"], "layout", where=o2,
-                                  help="circular: tokens in reading order clockwise; spring: weighted force layout")
-    with st.spinner("Laying out the graph..."):
-        graph = attention_graph(patterns[head], tokens, threshold=threshold, layout=layout, allowed=allowed)
-    exports.plot(graph, f"{lm.name}-L{layer}-h{head}-graph")
+                                     help="circular: tokens in reading order clockwise; spring: weighted force layout")
+with st.spinner("Laying out the graph..."):
+    figs = attention.figures(patterns, allowed, tokens, head, kind=kind, threshold=threshold, layout=layout)
+exports.plot(figs.grid, f"{lm.name}-L{layer}-heads", where=g1)
+exports.plot(figs.entropy, f"{lm.name}-L{layer}-entropy", where=g2)
+exports.plot(figs.matrix, f"{lm.name}-L{layer}-h{head}-matrix", where=c1)
+exports.plot(figs.graph, f"{lm.name}-L{layer}-h{head}-graph", where=c2)
 
-edges = graph_edges(patterns[head], threshold, allowed=allowed)
+entropies, edges = figs.entropies, figs.edges
 d1, d2 = st.columns(2)
 exports.download_npz("Download the layer's matrices (NPZ)", {"patterns": patterns, "ids": np.array(ids),
                                                             "tokens": np.array(tokens), "entropy": entropies},

@@ -7,8 +7,8 @@ Only the slices on screen are computed (T² values each); the T³ pattern is nev
 import numpy as np
 import streamlit as st
 
+from hoviz.views import threeway
 from hoviz.views.threeway import default_query
-from hoviz.viz.threeway import mask_slice_figure, slice_heatmap, threeway_bar, threeway_profile, triangles_figure
 from pages.glue import cached, exports, frame, url_state, zoo
 
 frame.ensure_frame()
@@ -38,28 +38,27 @@ with st.spinner("Slicing the 3-way pattern..."):
 st.caption(f"Query i = {i} ({tokens[i]!r}) attends to pairs of keys (j, l) with one softmax over all pairs; "
            f"each row of the left map is a first key j, each column a second key l. Σ = {S.sum():.3f}.")
 a1, a2 = st.columns(2)
-exports.plot(slice_heatmap(S, tokens, allowed=allowed, title=f"S[{i}, j, l]"),
-            f"{lm.name}-L{layer}-h{head}-S-i{i}", where=a1)
-exports.plot(mask_slice_figure(allowed, i, tokens), f"{lm.name}-L{layer}-mask-i{i}", where=a2)
-exports.plot(triangles_figure(tokens, i, triples), f"{lm.name}-L{layer}-h{head}-triples-i{i}")
+tri = st.container()
 
 st.subheader("Other orientations")
 o1, o2 = st.columns([1, 3])
 axis = url_state.url_selectbox("Fix", ["j", "l"], "axis", where=o1, radio=True,
-                            format_func=lambda a: f"key {a}: S[:, {a}, :]" if a == "j" else f"key {a}: S[:, :, {a}]")
+                               format_func=lambda a: f"key {a}: S[:, {a}, :]" if a == "j" else f"key {a}: S[:, :, {a}]")
 index = url_state.url_slider(f"Key position {axis}", "key", 0, T - 1, max(0, i - 1), where=o2)
+fixed = st.container()
 with st.spinner("Slicing..."):
     K, k_allowed = cached.key_slice(lm.ref, ids, layer, head, axis, index)
-other = "l" if axis == "j" else "j"
-exports.plot(slice_heatmap(K, tokens, allowed=k_allowed, ylabel="query i", xlabel=f"key {other}",
-                          title=f"S[:, {index}, :] (fixed j = {index})" if axis == "j" else
-                          f"S[:, :, {index}] (fixed l = {index})", colorscale="Greens"),
-            f"{lm.name}-L{layer}-h{head}-S-{axis}{index}")
+figs = threeway.figures(S, allowed, triples, K, k_allowed, scores, tokens, i, head, axis, index)
+name = f"{lm.name}-L{layer}"
+exports.plot(figs.slice, f"{name}-h{head}-S-i{i}", where=a1)
+exports.plot(figs.mask, f"{name}-mask-i{i}", where=a2)
+exports.plot(figs.triangles, f"{name}-h{head}-triples-i{i}", where=tri)
+exports.plot(figs.fixed_key, f"{name}-h{head}-S-{axis}{index}", where=fixed)
 
 st.subheader("How 3-way is each head?")
 b1, b2 = st.columns(2)
-exports.plot(threeway_bar(scores.mean(1), highlight=head), f"{lm.name}-L{layer}-threewayness", where=b1)
-exports.plot(threeway_profile(scores[head], tokens, i=i), f"{lm.name}-L{layer}-h{head}-threeway-profile", where=b2)
+exports.plot(figs.heads, f"{name}-threewayness", where=b1)
+exports.plot(figs.profile, f"{name}-h{head}-threeway-profile", where=b2)
 
 d1, d2 = st.columns(2)
 arrays = {"S_query": S, "mask_query": allowed, f"S_fixed_{axis}": K, f"mask_fixed_{axis}": k_allowed,
