@@ -10,6 +10,7 @@ COMMANDS = {  # subcommand -> module whose main(argv) runs it
     "train": "hoviz.train",
     "eval": "hoviz.evaluate",
     "bench": "hoviz.bench",
+    "interventions": "hoviz.evidence",
 }
 
 

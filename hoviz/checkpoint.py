@@ -24,6 +24,8 @@ from hoviz.model import GPT
 from hoviz.tokenizer import tokenizer_from_dict
 
 FORMAT = "hoviz-checkpoint/1"
+SUFFIXES = (".safetensors", ".json")
+RESUME_TAG = ".resume"  # NAME.resume.{safetensors,json}: a run's resumable state, not a checkpoint
 CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
 
 
@@ -37,7 +39,22 @@ def list_checkpoints(directory: str | Path | None = None) -> list[str]:
     d = Path(directory) if directory else checkpoint_dir()
     if not d.is_dir():
         return []
-    return sorted(p.stem for p in d.glob("*.safetensors") if p.with_suffix(".json").is_file())
+    return sorted(n for n in (p.name[:-len(".safetensors")] for p in d.glob("*.safetensors"))
+                  if not n.endswith(RESUME_TAG) and checkpoint_files(d / n)[1].is_file())
+
+
+def checkpoint_stem(name_or_path: str | Path) -> Path:
+    """The path stem of a checkpoint pair. A bare name (no folder, no file suffix) lives in `checkpoint_dir()`;
+    only a trailing .safetensors or .json is a suffix, so a name's own dots are kept ("run-lr1.5")."""
+    p = Path(name_or_path)
+    if p.suffix in SUFFIXES:
+        return p.with_name(p.name[:-len(p.suffix)])
+    return p if p.parent != Path(".") else checkpoint_dir() / p.name
+
+
+def checkpoint_files(stem: Path) -> tuple[Path, Path]:
+    """(weights, sidecar) of a stem: the suffixes are appended, never substituted for the name's last dot."""
+    return stem.with_name(stem.name + ".safetensors"), stem.with_name(stem.name + ".json")
 
 
 @dataclass
@@ -50,12 +67,7 @@ class Checkpoint:
 
 def resolve(name_or_path: str | Path) -> tuple[Path, Path]:
     """(weights, sidecar) paths for a checkpoint name or a path to either file."""
-    p = Path(name_or_path)
-    if p.suffix in (".safetensors", ".json") or p.parent != Path("."):
-        stem = p.with_suffix("") if p.suffix in (".safetensors", ".json") else p
-    else:
-        stem = checkpoint_dir() / p.name
-    weights, sidecar = stem.with_suffix(".safetensors"), stem.with_suffix(".json")
+    weights, sidecar = checkpoint_files(checkpoint_stem(name_or_path))
     if not weights.is_file() or not sidecar.is_file():
         missing = [str(x) for x in (weights, sidecar) if not x.is_file()]
         known = ", ".join(list_checkpoints()) or "none installed"
@@ -115,14 +127,14 @@ def load_checkpoint(name_or_path: str | Path, device: str | torch.device = "cpu"
         raise CheckpointError(f"weights in {weights} do not match the sidecar's config: "
                               f"{str(e).splitlines()[0]} ... Retrain or restore the matching pair.") from e
     model.eval()
-    return Checkpoint(name=weights.stem, model=model, tokenizer=tokenizer, meta=meta)
+    return Checkpoint(name=weights.name[:-len(".safetensors")], model=model, tokenizer=tokenizer, meta=meta)
 
 
 def save_checkpoint(path: str | Path, model: GPT, tokenizer, meta: dict | None = None) -> tuple[Path, Path]:
     """Write `path`.safetensors and `path`.json atomically. `meta` adds task, training record, metrics, ..."""
-    stem = Path(path).with_suffix("") if Path(path).suffix in (".safetensors", ".json") else Path(path)
+    stem = checkpoint_stem(path)
     stem.parent.mkdir(parents=True, exist_ok=True)
-    weights, sidecar = stem.with_suffix(".safetensors"), stem.with_suffix(".json")
+    weights, sidecar = checkpoint_files(stem)
     tmp_w, tmp_j = weights.with_name(weights.name + ".tmp"), sidecar.with_name(sidecar.name + ".tmp")
     state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
     save_file(state, str(tmp_w))

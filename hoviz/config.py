@@ -1,7 +1,7 @@
 """`GPTConfig`: the one dataclass that describes a hoviz model; it is saved in every checkpoint and rebuilt from it.
 
 A model is a nanoGPT-style stack of pre-LayerNorm blocks whose token mixer is chosen per layer by name
-(`dense`, `simplicial2`, `simplicial_conv`; see `hoviz.mixers`). Unknown keys are refused, never ignored.
+(`dense`, `simplicial2`, `gated_triangle`, `scn`; see `hoviz.mixers`). Unknown keys are refused, never ignored.
 """
 
 from __future__ import annotations
@@ -27,10 +27,11 @@ class GPTConfig:
     s2_window2: int | None = None
     s2_fallback_bias: bool = True
     s2_mask: str = "causal"
-    # simplicial_conv: Vietoris-Rips radius on d = 1 - a, and the caps on edges / triangles born at each token.
+    # gated_triangle and scn: Vietoris-Rips radius on d = 1 - a, and the caps on edges / triangles born at each token.
     scn_radius: float = 0.9
     scn_max_edges: int = 8
     scn_max_triangles: int = 8
+    scn_order: int = 2  # scn: order K of the Hodge-Laplacian polynomial filters (powers 0..K)
 
     def __post_init__(self) -> None:
         self.mixers = list(self.mixers)
@@ -38,7 +39,8 @@ class GPTConfig:
             raise ConfigError(f"mixers lists {len(self.mixers)} names but n_layer is {self.n_layer}: give one per layer")
         if self.n_embd % self.n_head:
             raise ConfigError(f"n_embd={self.n_embd} is not divisible by n_head={self.n_head}")
-        for name in ("vocab_size", "block_size", "n_layer", "n_head", "n_embd", "scn_max_edges", "scn_max_triangles"):
+        for name in ("vocab_size", "block_size", "n_layer", "n_head", "n_embd", "scn_max_edges", "scn_max_triangles",
+                     "scn_order"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         for name in ("s2_window1", "s2_window2"):

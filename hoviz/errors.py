@@ -35,3 +35,9 @@ class TaskError(HovizError, ValueError):
 class TopologyError(HovizError, ValueError):
     """Bad input to hoviz.topology: a non-square, NaN or out-of-range matrix, a radius outside [0, 1], a cap <= 0,
     or a graph with self-loops or directions; raised before gudhi sees the input."""
+
+
+class EvidenceError(HovizError, ValueError):
+    """A causal-evidence request that cannot be met: an unknown layer, head or intervention kind, a surrogate asked
+    of a mixer that has none, a prompt longer than the mean-ablation reference, or models that read different
+    vocabularies."""

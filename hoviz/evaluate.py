@@ -1,8 +1,9 @@
 """How a hoviz model is scored, at train time and afterwards: the data of a TrainConfig and its headline metric.
 
 Text (Shakespeare's held-out plays or a text file): mean next-character cross-entropy in nats/char over
-`eval_windows` deterministic windows. Match3/Match2 (Sanford et al. 2023): per-position balanced accuracy on
-`eval_samples` fresh sequences drawn from `eval_seed`. Both are exactly reproducible from the sidecar:
+`eval_windows` deterministic windows. Match3/Match2 (Sanford et al. 2023): per-position balanced accuracy on the
+scored positions of `eval_samples` fresh sequences drawn from `eval_seed`, with the pairwise-only oracle's score on the
+same sequences beside it (hoviz.baselines). Both are exactly reproducible from the sidecar:
     python -m hoviz eval shakespeare-dense        # exit 0 if the recomputed metric is within 0.02 of the sidecar's
 """
 
@@ -18,7 +19,7 @@ import torch.nn.functional as F
 from hoviz.data import CharCorpus, eval_windows, shakespeare_corpus, text_file_corpus
 from hoviz.errors import CheckpointError, DataError, HovizError
 from hoviz.presets import TrainConfig
-from hoviz.tasks import TaskSpec, balanced_accuracy, predict_labels
+from hoviz.tasks import TaskSpec, predict_labels
 from hoviz.tokenizer import CharTokenizer, WordTokenizer
 
 TOLERANCE = 0.02
@@ -44,6 +45,13 @@ class TrainData:
             return self.spec.to_dict()
         name = "shakespeare" if cfg.data == "shakespeare" else "text"
         return {"name": name, **self.corpus.to_dict()}
+
+    def baselines(self, cfg: TrainConfig) -> dict:
+        """The sidecar's `baselines` entry: the pairwise-only oracle on the evaluation samples (tasks only)."""
+        if not self.spec:
+            return {}
+        from hoviz.baselines import oracle_score
+        return {"pairwise_oracle": oracle_score(self.spec, cfg.eval_samples, cfg.eval_seed).to_dict()}
 
 
 def task_vocab(spec: TaskSpec) -> list[str]:
@@ -90,7 +98,7 @@ def headline_metric(model, data: TrainData, cfg: TrainConfig) -> float:
         if data.spec:
             x, y = data.spec.sample(cfg.eval_samples, torch.Generator().manual_seed(cfg.eval_seed))  # (S, N)
             preds = [predict_labels(model(xb.to(device)), data.spec).cpu() for xb in x.split(256)]
-            return balanced_accuracy(torch.cat(preds), y)
+            return data.spec.score(torch.cat(preds), y)
         total, count = 0.0, 0
         for xb, yb in eval_windows(data.val_ids, cfg.block_size, cfg.eval_windows, eval_batch_size(device)):
             logits = model(xb.to(device))  # (b, T, V)
@@ -127,7 +135,9 @@ def main(argv=None) -> int:
             continue
         diff = value - recorded
         ok = abs(diff) <= args.tolerance
+        oracle = data.baselines(cfg).get("pairwise_oracle")
+        beside = f"  pairwise-only oracle {oracle['balanced_accuracy']:.4f}" if oracle else ""
         print(f"{ckpt.name}: {data.metric_name} sidecar {recorded:.4f}  recomputed {value:.4f}  "
-              f"difference {diff:+.4f}  ({'ok' if ok else 'MISMATCH'}, tolerance {args.tolerance})")
+              f"difference {diff:+.4f}  ({'ok' if ok else 'MISMATCH'}, tolerance {args.tolerance}){beside}")
         worst = max(worst, 0 if ok else 1)
     return worst

@@ -36,7 +36,7 @@ def mixer_flops(kind: str, config: GPTConfig, T: int, *, executed: bool = False,
 
     Parameters
     ----------
-    kind : "dense", "simplicial2" or "simplicial_conv".
+    kind : "dense", "simplicial2", "gated_triangle" or "scn".
     executed : count what the kernels compute (dense: the full T×T of fused attention's counter; simplicial2: every
         block the blockwise kernel evaluates) instead of the useful causal work. Used to cross-check FlopCounterMode.
     batch, device : batch size and device type ("cpu", "cuda"), which set the 2-simplicial block size (only matter
@@ -55,10 +55,17 @@ def mixer_flops(kind: str, config: GPTConfig, T: int, *, executed: bool = False,
         else:
             triples = causal_pairs(T, w1, w2)
         return 2 * C * 5 * C + 2 * C * C + 4 * C * triples / T  # qkv(5), proj; logits (2D) + values (2D) per pair
-    if kind == "simplicial_conv":
+    if kind == "gated_triangle":
         # qk affinity projection, the full (T, T) affinity q @ kᵀ, node / edge(2C) / tri(2C) / proj linears.
         return 2 * C * 2 * D + 2 * D * T + 2 * C * C * (1 + 2 + 2 + 1)
-    raise ConfigError(f"no FLOP count for mixer {kind!r}; known: dense, simplicial2, simplicial_conv")
+    if kind == "scn":
+        # lift projection and (T, T) affinity; W0, W1, W2, P; the dense readout rows times the cochains: K vertex
+        # (T), K L1,down (T·E), K+1 triangle and K L1,up (T·F) rows per edge slot. Useful = executed (dense rows).
+        K, E = config.scn_order, max(1, min(config.scn_max_edges, T - 1))
+        Fn = min(config.scn_max_triangles, E * (E - 1) // 2)
+        rows = K * T + K * E * T * E + (2 * K + 1) * E * T * Fn * (Fn > 0)
+        return 2 * C * D + 2 * D * T + 2 * C * C * 4 + 2 * C * rows
+    raise ConfigError(f"no FLOP count for mixer {kind!r}; known: dense, simplicial2, gated_triangle, scn")
 
 
 def flops_per_token(config: GPTConfig, T: int, *, executed: bool = False, batch: int = 1,

@@ -1,7 +1,7 @@
 """A small GPT in nanoGPT's reading order (MLP -> Block -> GPT) whose token mixer is chosen per layer by name.
 
 Legend: B batch, T tokens, C channels (n_embd), H heads, D head dim (C // H), V vocabulary.
-The mixers live in `hoviz.mixers` (dense, simplicial2, simplicial_conv); the config in `hoviz.config`.
+The mixers live in `hoviz.mixers` (dense, simplicial2, gated_triangle, scn); the config in `hoviz.config`.
 """
 
 from __future__ import annotations

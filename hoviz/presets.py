@@ -17,7 +17,7 @@ from hoviz.config import GPTConfig, build_dataclass
 from hoviz.data import DEFAULT_VAL_PLAYS
 from hoviz.errors import ConfigError
 
-TASK_DATA = ("match3", "match2")
+TASK_DATA = ("match3", "match3-repeats", "match2")
 LEAK_WHY = ("s2_mask='leaky' masks only j <= i, so position i reads future tokens through the second key l; "
             "its validation loss is impossibly low. Kept as the exhibit of the classic 2-simplicial bug "
             "(RESEARCH.md §2); the causality audit flags it.")
@@ -41,7 +41,8 @@ class TrainConfig:
     scn_radius: float = 0.9
     scn_max_edges: int = 8
     scn_max_triangles: int = 8
-    # data: "shakespeare" (held-out plays), "match3" / "match2" (fresh samples), or a path to a UTF-8 text file
+    scn_order: int = 2
+    # data: "shakespeare" (held-out plays), "match3" / "match3-repeats" / "match2" (fresh samples), or a text file
     data: str = "shakespeare"
     val_plays: list[str] = field(default_factory=lambda: list(DEFAULT_VAL_PLAYS))
     val_fraction: float = 0.1  # text files: the last fraction is the validation text
@@ -141,14 +142,19 @@ def shakespeare_simplicial2() -> TrainConfig:
 
 @preset("shakespeare-scn")
 def shakespeare_scn() -> TrainConfig:
-    """Simplicial convolution over a causal Vietoris-Rips lifting, interleaved with dense attention.
+    """Simplicial convolution (Hodge-Laplacian filters of order 2 over causal prefix Vietoris-Rips complexes),
+    interleaved with dense attention as [dense, scn] x 2, like shakespeare-simplicial2. Each token keeps <= 8 earlier
+    neighbours and <= 8 triangles, so long-range copying is left to the dense layers."""
+    return _shakespeare(mixers=["dense", "scn"] * 2)
 
-    Measured at full size (3000 steps, same data and seed, one H200): [dense, simplicial_conv] x 2 reached val loss
-    1.513 nats/char in 80 s; all four layers simplicial_conv (3.9M parameters) only 1.554 in 116 s. The lifting caps
-    each token at 8 earlier neighbours, so long-range copying wants a dense layer; interleaving also mirrors
-    shakespeare-simplicial2, which keeps the comparison fair.
-    """
-    return _shakespeare(mixers=["dense", "simplicial_conv"] * 2)
+
+@preset("shakespeare-gated-triangle")
+def shakespeare_gated_triangle() -> TrainConfig:
+    """Sigmoid-gated top-8 attention with a triangle product term, interleaved with dense attention (shipped before
+    the SCN as "shakespeare-scn"; it is not a simplicial convolution). Measured at full size (3000 steps, same data
+    and seed, one H200): [dense, gated_triangle] x 2 reached val loss 1.513 nats/char in 80 s; all four layers
+    gated_triangle (3.9M parameters) only 1.554 in 116 s."""
+    return _shakespeare(mixers=["dense", "gated_triangle"] * 2)
 
 
 @preset("shakespeare-simplicial2-leaky")
@@ -166,22 +172,26 @@ def _match(**kw) -> TrainConfig:
     return TrainConfig(**{**base, **kw})
 
 
+STRICT_STEPS = 8000  # strict Match3 (j < l < i, distinct residues) trains slower than the variant with repeats
+
+
 @preset("match3-dense")
 def match3_dense() -> TrainConfig:
-    """One dense layer on causal Match3 (N=12, M=37): cannot represent the 3-way test (Sanford et al. 2023)."""
-    return _match(mixers=["dense"])
+    """One dense layer on strict Match3 (N=12, M=37, j < l < i): cannot represent the 3-way test (Sanford et al.
+    2023); compare with the pairwise-only oracle in its sidecar."""
+    return _match(mixers=["dense"], steps=STRICT_STEPS)
 
 
 @preset("match3-dense2")
 def match3_dense2() -> TrainConfig:
-    """Two dense layers on Match3: more depth helps a little but is still no match for one 2-simplicial layer."""
-    return _match(n_layer=2, mixers=["dense", "dense"])
+    """Two dense layers on strict Match3: depth lets a second layer combine pairs, at twice the parameters."""
+    return _match(n_layer=2, mixers=["dense", "dense"], steps=STRICT_STEPS)
 
 
 @preset("match3-simplicial2")
 def match3_simplicial2() -> TrainConfig:
-    """One 2-simplicial layer on Match3: its receptive field j, l <= i is exactly the task's."""
-    return _match(mixers=["simplicial2"])
+    """One 2-simplicial layer on strict Match3: its receptive field j, l <= i contains the task's j < l < i."""
+    return _match(mixers=["simplicial2"], steps=STRICT_STEPS)
 
 
 @preset("match2-dense")
@@ -206,8 +216,8 @@ def cpu_simplicial2() -> TrainConfig:
 
 @preset("cpu-scn")
 def cpu_scn() -> TrainConfig:
-    """cpu-dense with [dense, simplicial_conv]."""
-    return dataclasses.replace(cpu_dense(), mixers=["dense", "simplicial_conv"])
+    """cpu-dense with [dense, scn]."""
+    return dataclasses.replace(cpu_dense(), mixers=["dense", "scn"])
 
 
 @preset("cpu-match3")

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
-from hoviz.checkpoint import sha256_file
+from hoviz.checkpoint import RESUME_TAG, checkpoint_files, sha256_file
 from hoviz.errors import CheckpointError
 
 FORMAT = "hoviz-resume/1"
@@ -22,7 +22,7 @@ FORMAT = "hoviz-resume/1"
 
 def resume_paths(stem: Path) -> tuple[Path, Path]:
     stem = Path(stem)
-    return stem.with_name(stem.name + ".resume.safetensors"), stem.with_name(stem.name + ".resume.json")
+    return checkpoint_files(stem.with_name(stem.name + RESUME_TAG))
 
 
 def save_resume(stem: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, state: dict) -> None:

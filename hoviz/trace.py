@@ -4,7 +4,8 @@ Hook names are module paths, as in TransformerLens: `blocks.0.hook_resid_pre`, `
 (dense, (B, H, T, T)), `blocks.1.mixer.hook_qk` (2-simplicial q, k1, k2, (3, B, H, T, D), from which any slice of
 the (T, T, T) pattern is computed on demand), `blocks.1.mixer.hook_stats` (its marginals and row entropies, from
 the forward pass itself), `blocks.2.mixer.hook_complex` (the simplicial mixer's complex).
-Hooks are always removed, and tracing never changes the logits.
+Capture is per call (a context variable, never a hook left on the shared model), so concurrent calls on one
+model each see only their own forward; tracing never changes the logits.
     >>> logits, trace = run_with_trace(model, idx, layers=[0])
 """
 
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from hoviz.hooks import HookPoint, capturing
+from hoviz.mixers import COMPLEX_MIXERS
 from hoviz.records import SimplicialStats, TracedComplex
 from hoviz.threeway import SimplicialHead, entropy
 
@@ -99,7 +102,7 @@ def hook_names(model, layers=None, what=WHAT) -> list[str]:
             names.append(f"blocks.{layer}.mixer.hook_qk")
         if kind == "simplicial2" and "pattern" in what:
             names.append(f"blocks.{layer}.mixer.hook_stats")
-        if kind == "simplicial_conv" and "complex" in what:
+        if kind in COMPLEX_MIXERS and "complex" in what:
             names.append(f"blocks.{layer}.mixer.hook_complex")
     if "resid" in what:
         names.append("hook_resid_final")
@@ -123,17 +126,9 @@ def run_with_trace(model, idx: torch.Tensor, layers=None, what=WHAT, names=None)
     """
     modules = dict(model.named_modules())
     names = hook_names(model, layers, what) if names is None else list(names)
-    missing = [n for n in names if n not in modules]
+    missing = [n for n in names if not isinstance(modules.get(n), HookPoint)]
     if missing:
         raise ValueError(f"no hook point(s) {missing} in this model")
-    trace = Trace(model=model)
-    handles = []
-    try:
-        for name in names:
-            handles.append(modules[name].register_forward_hook(
-                lambda _m, _inp, out, name=name: trace.cache.__setitem__(name, out)))
+    with capturing({name: modules[name] for name in names}) as seen:
         logits = model(idx)
-    finally:
-        for h in handles:
-            h.remove()
-    return logits, trace
+    return logits, Trace(cache=dict(seen), model=model)

@@ -26,7 +26,7 @@ import torch
 import torch.distributed as dist
 from tqdm import tqdm
 
-from hoviz.checkpoint import checkpoint_dir, save_checkpoint
+from hoviz.checkpoint import checkpoint_stem, save_checkpoint
 from hoviz.data import batches
 from hoviz.errors import ConfigError, HovizError
 from hoviz.evaluate import TrainData, headline_metric, load_data
@@ -85,10 +85,7 @@ def out_stem(cfg: TrainConfig, preset: str) -> Path:
     name = cfg.out or preset
     if not name:
         raise ConfigError("name the run: --preset NAME or --out NAME")
-    p = Path(name)
-    if p.suffix in (".safetensors", ".json"):
-        return p.with_suffix("")
-    return p if p.parent != Path(".") else checkpoint_dir() / name
+    return checkpoint_stem(name)
 
 
 def get_batch(data: TrainData, cfg: TrainConfig, g: torch.Generator, device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -274,6 +271,7 @@ def _finish(cfg, preset, stem, model, data, state, value, elapsed, eval_time, pe
         },
         "curve": state["curve"],
         "metrics": {data.metric_name: value},
+        "baselines": data.baselines(cfg),
         "audit": {"leaks": rep.leaks, "worst": rep.worst, "T": rep.T, "first_leak": rep.first_leak,
                   "tolerance": rep.tolerance},
         "flops_per_token_measured": measured_flops_per_token(model),

@@ -6,6 +6,7 @@ and drawn as a weighted directed graph (attention is a GAT over the complete cau
 import numpy as np
 import streamlit as st
 
+from hoviz.mixers import COMPLEX_MIXERS
 from hoviz.views import attention
 from pages.glue import cached, exports, frame, url_state, zoo
 
@@ -28,8 +29,8 @@ if kind == "simplicial2":
     st.caption("A 2-simplicial head attends to pairs (j, l); summing its 3-way pattern over one key gives an "
                "ordinary (T, T) attention matrix, shown here with the same views as a dense head. "
                "The full pattern is on the 3-way interactions page.")
-elif kind == "simplicial_conv":
-    st.caption("A simplicial-convolution layer has no heads: it lifts the tokens to a complex. Shown is its "
+elif kind in COMPLEX_MIXERS:
+    st.caption("A gated-triangle or SCN layer has no heads: it lifts the tokens to a complex. Shown is its "
                "edge-affinity matrix: entry [i, j] is the weight of edge {j, i} born at token i (j < i); "
                "the triangles are on the simplicial complex page.")
 allowed = cached.allowed(lm.ref, T, layer, which)  # (T, T)
@@ -37,7 +38,7 @@ allowed = cached.allowed(lm.ref, T, layer, which)  # (T, T)
 with st.spinner(f"Tracing layer {layer} of {lm.name}..."):
     patterns = cached.pairwise(lm.ref, ids, layer, which)  # (H, T, T)
 H = patterns.shape[0]
-head = 0 if kind == "simplicial_conv" else zoo.head_picker(lm)
+head = 0 if kind in COMPLEX_MIXERS else zoo.head_picker(lm)
 title = attention.head_titles(kind, H)[head]
 
 g1, g2 = st.columns([3, 1])

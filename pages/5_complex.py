@@ -7,6 +7,7 @@ layer, the complex its mixer actually built for this prompt, with its weights (R
 import numpy as np
 import streamlit as st
 
+from hoviz.mixers import COMPLEX_MIXERS
 from hoviz.views import complex as views
 from hoviz.views.complex import RADII
 from hoviz.viz.complex import (
@@ -84,7 +85,7 @@ source = url_state.url_selectbox("Lift", list(SOURCES), "src", where=c1, format_
                                    "Σ_l S; simplicial-conv layers: their edge affinities). residual: the tokens' "
                                    "vectors entering this layer")
 head, metric = 0, "cosine"
-if source == "attention" and kind != "simplicial_conv":
+if source == "attention" and kind not in COMPLEX_MIXERS:
     head = zoo.head_picker(lm, where=c2)
 elif source == "residual":
     metric = url_state.url_selectbox("Distance", list(METRICS), "dist", where=c2, format_func=METRICS.get)
@@ -102,7 +103,7 @@ data = {}
 with zoo.boundary("Cannot lift this map"), st.spinner("Computing persistence..."):
     D, topo = topology(lm.ref, ids, layer, head, source, metric, cap)
     cx, betti = lifted(lm.ref, ids, layer, head, source, metric, cap, radius)
-    what = f"L{layer} " + (f"head {head}" if source == "attention" and kind != "simplicial_conv" else
+    what = f"L{layer} " + (f"head {head}" if source == "attention" and kind not in COMPLEX_MIXERS else
                            "edge affinities" if source == "attention" else f"residual ({metric})")
     m = st.columns(5)
     for col, (label, value) in zip(m, [("β0 (components)", betti[0]), ("β1 (loops)", betti[1]),
@@ -125,11 +126,11 @@ with zoo.boundary("Cannot lift this map"), st.spinner("Computing persistence..."
                  "triangles": cx["triangles"], "triangle_filtration": cx["triangle_filtration"],
                  "betti": np.array(betti)})
 
-scn_layers = [i for i, k in enumerate(lm.kinds) if k == "simplicial_conv"]
+scn_layers = [i for i, k in enumerate(lm.kinds) if k in COMPLEX_MIXERS]
 if scn_layers:
     st.subheader("The complex the simplicial mixer built")
     s1, s2 = st.columns([1, 3])
-    scn = url_state.url_selectbox("Simplicial-conv layer", scn_layers, "scn_layer", where=s1,
+    scn = url_state.url_selectbox("Complex-lifting layer", scn_layers, "scn_layer", where=s1,
                                format_func=lambda i: f"L{i}")
     cfg = lm.model.config
     s2.caption(f"Built inside the forward pass: edges {{j, i}} (j < i) to ≤ {cfg.scn_max_edges} nearest earlier tokens "

@@ -26,7 +26,7 @@ MATCH3 = TaskSpec("match3", M=7, N=8)
 TINY_SPECS: dict[str, tuple[list[str], dict, bool]] = {
     "tiny-dense": (["dense", "dense"], {}, True),
     "tiny-simplicial2": (["dense", "simplicial2"], {}, True),
-    "tiny-scn": (["simplicial_conv", "dense"], {"scn_radius": 1.0}, True),
+    "tiny-scn": (["scn", "dense"], {"scn_radius": 1.0}, True),
     "tiny-simplicial2-leaky": (["simplicial2", "dense"], {"s2_mask": "leaky"}, True),
     "tiny-match3": (["dense", "simplicial2"], {"block_size": MATCH3.N}, False),
 }
@@ -87,7 +87,7 @@ def tiny_zoo_dir(tmp_path_factory) -> TinyZoo:
 
 @pytest.fixture
 def tiny_zoo(tiny_zoo_dir, monkeypatch) -> TinyZoo:
-    """Tiny checkpoints of every mixer kind (dense, simplicial2, simplicial_conv, leaky simplicial2, Match3),
+    """Tiny checkpoints of every mixer kind (dense, simplicial2, scn, leaky simplicial2, Match3),
     installed as the zoo for this test through $HOVIZ_CHECKPOINTS."""
     monkeypatch.setenv("HOVIZ_CHECKPOINTS", str(tiny_zoo_dir.path))
     return tiny_zoo_dir

@@ -62,7 +62,7 @@ def test_complex_page_runs_for_every_model(tiny_zoo, model):
     metrics = {m.label: m.value for m in at.metric}
     assert {"β0 (components)", "β1 (loops)", "β2 (voids)", "edges", "triangles"} <= set(metrics)
     assert any(t.startswith("Vietoris–Rips complex") for t in titles(at))
-    if "simplicial_conv" in tiny_zoo.mixers[model]:
+    if "scn" in tiny_zoo.mixers[model]:
         assert len(at.get("plotly_chart")) == 5
         assert "the mixer's complex" in " ".join(titles(at))
         assert "Betti numbers (β0, β1, β2)" in texts(at.markdown)

@@ -65,7 +65,9 @@ def test_naive_is_refused_above_the_budget(empty_zoo, tmp_path):
     (["dense", "dense"], {}),
     (["simplicial2", "dense"], {}),
     (["simplicial2", "simplicial2"], {"s2_window1": 5, "s2_window2": 3}),
-    (["simplicial_conv", "dense"], {}),
+    (["gated_triangle", "dense"], {}),
+    (["scn", "dense"], {}),
+    (["scn", "scn"], {"scn_order": 3, "scn_max_edges": 3, "scn_max_triangles": 2}),
     (["simplicial2", "dense"], {"s2_mask": "leaky", "s2_window1": 4}),
 ])
 def test_flops_per_token_matches_flop_counter(mixers, extra):

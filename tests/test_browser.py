@@ -36,8 +36,8 @@ PAGE_TIMEOUT_MS = 120_000
 
 
 def zoo_models(directory: Path) -> dict[str, str | None]:
-    """Pick a model of each kind from the sidecars: dense / simplicial2 / simplicial_conv language models, match3."""
-    picks: dict[str, str | None] = {"dense": None, "simplicial2": None, "simplicial_conv": None, "match3": None}
+    """Pick a model of each kind from the sidecars: dense / simplicial2 / complex-lifting (scn, gated_triangle) language models, match3."""
+    picks: dict[str, str | None] = {"dense": None, "simplicial2": None, "lift": None, "match3": None}
     for name in list_checkpoints(directory):
         try:
             meta = json.loads((directory / f"{name}.json").read_text())
@@ -51,7 +51,7 @@ def zoo_models(directory: Path) -> dict[str, str | None]:
             continue
         if task in ("match2",) or leaky:
             continue
-        kind = "simplicial_conv" if "simplicial_conv" in mixers else "simplicial2" if "simplicial2" in mixers else \
+        kind = "lift" if {"scn", "gated_triangle"} & set(mixers) else "simplicial2" if "simplicial2" in mixers else \
             "dense" if set(mixers) == {"dense"} else None
         if kind and picks[kind] is None:
             picks[kind] = name
@@ -60,14 +60,14 @@ def zoo_models(directory: Path) -> dict[str, str | None]:
 
 def visits(models: dict) -> list[tuple[str, dict, int]]:
     """(path, query, minimum number of Plotly charts) for every page."""
-    dense = models["dense"] or models["simplicial2"] or models["simplicial_conv"]
-    s2, scn = models["simplicial2"] or dense, models["simplicial_conv"] or dense
+    dense = models["dense"] or models["simplicial2"] or models["lift"]
+    s2, scn = models["simplicial2"] or dense, models["lift"] or dense
     q = {"prompt": SHORT}
     return [("", {"model": dense, **q}, 2),  # the default page (Prompt) lives at "/"; Streamlit has no "/prompt" route
             ("attention", {"model": dense, **q}, 3),
             ("threeway", {"model": s2, **q}, 2 if models["simplicial2"] else 0),
             ("audit", {"model": dense, **q}, 1),
-            ("complex", {"model": scn, **q}, 5 if models["simplicial_conv"] else 4),
+            ("complex", {"model": scn, **q}, 5 if models["lift"] else 4),
             ("compare", {}, 3),
             ("expressivity", {}, 3 if models["match3"] else 1)]
 
@@ -194,7 +194,7 @@ def test_page_renders(app, browser, page_name):
 
 def test_url_state_round_trips_in_the_browser(app, browser):
     base, zoo, models = app
-    model = models["simplicial_conv"] or models["dense"]
+    model = models["lift"] or models["dense"]
     tab = Watched(browser)
     try:
         tab.open(f"{base}/complex?{urlencode({'model': model, 'prompt': SHORT, 'r': '0.42', 'cap': '3'})}", 4)

@@ -9,7 +9,7 @@ from hoviz.config import GPTConfig
 from hoviz.model import GPT
 from hoviz.tokenizer import CharTokenizer
 
-KINDS = ["dense", "simplicial2", "simplicial_conv"]
+KINDS = ["dense", "simplicial2", "gated_triangle", "scn"]
 V, T = 13, 10
 
 
@@ -27,7 +27,7 @@ def test_shapes_any_length(kind):
         assert model(torch.randint(V, (3, t))).shape == (3, t, V)
 
 
-@pytest.mark.parametrize("kinds", [[k] for k in KINDS] + [["dense", "simplicial2", "simplicial_conv", "dense"]])
+@pytest.mark.parametrize("kinds", [[k] for k in KINDS] + [["dense", "simplicial2", "gated_triangle", "scn"]])
 def test_audit_passes_every_causal_mixer(kinds):
     rep = audit_model(tiny(kinds), T=T, n_samples=2)
     assert not rep.leaks, rep.worst
@@ -72,7 +72,7 @@ def test_trace_leaves_logits_unchanged_and_removes_hooks(kind):
 
 
 def test_trace_captures_only_what_is_asked():
-    model = tiny(["dense", "simplicial2", "simplicial_conv"])
+    model = tiny(["dense", "simplicial2", "gated_triangle"])
     x = torch.randint(V, (1, T))
     _, trace = hoviz.run_with_trace(model, x, layers=[1], what=("qk",))
     assert trace.names() == ["blocks.1.mixer.hook_qk"]
@@ -157,8 +157,9 @@ def test_leaky_mask_slice_shows_the_leak():
     assert leaky[:, 2:].any() and not causal[:, 2:].any()
 
 
-def test_simplicial_conv_reports_its_complex():
-    model = tiny(["simplicial_conv"], scn_max_edges=3, scn_max_triangles=2)
+@pytest.mark.parametrize("kind", ["gated_triangle", "scn"])
+def test_complex_mixers_report_their_complex(kind):
+    model = tiny([kind], scn_max_edges=3, scn_max_triangles=2)
     x = torch.randint(V, (2, T))
     _, trace = hoviz.run_with_trace(model, x, what=("complex",))
     c = trace.complex(0, batch=1)
@@ -172,14 +173,15 @@ def test_simplicial_conv_reports_its_complex():
         assert j < k < i and {(j, k), (j, i), (k, i)} <= edges
 
 
-def test_simplicial_conv_radius_zero_builds_nothing():
-    model = tiny(["simplicial_conv"])
+@pytest.mark.parametrize("kind", ["gated_triangle", "scn"])
+def test_complex_mixers_radius_zero_build_nothing(kind):
+    model = tiny([kind])
     model.blocks[0].mixer.radius = 0.0
     _, trace = hoviz.run_with_trace(model, torch.randint(V, (1, T)), what=("complex",))
     assert len(trace.complex(0).edges) == 0
 
 
-@pytest.mark.parametrize("kinds", [["dense"], ["simplicial2"], ["simplicial_conv"], ["dense", "simplicial2"]])
+@pytest.mark.parametrize("kinds", [["dense"], ["simplicial2"], ["gated_triangle"], ["scn"], ["dense", "simplicial2"]])
 def test_save_load_round_trip(tmp_path, kinds):
     model = tiny(kinds, s2_window1=4)
     tok = CharTokenizer("abcdefghijklm")

@@ -202,7 +202,7 @@ def test_complex_from_trace_of_the_simplicial_mixer():
     from hoviz.trace import run_with_trace
 
     torch.manual_seed(0)
-    model = GPT(GPTConfig(vocab_size=11, block_size=16, n_layer=1, n_head=2, n_embd=16, mixers=["simplicial_conv"],
+    model = GPT(GPTConfig(vocab_size=11, block_size=16, n_layer=1, n_head=2, n_embd=16, mixers=["scn"],
                           scn_radius=1.0))
     _, trace = run_with_trace(model, torch.randint(0, 11, (1, 16)), what=("complex",))
     raw = trace.complex(0)

@@ -18,6 +18,7 @@ from hoviz.config import GPTConfig
 from hoviz.errors import ConfigError
 from hoviz.presets import PRESETS, TrainConfig, apply_overrides, get_preset
 from hoviz.resume import resume_paths
+from hoviz.tasks import TaskSpec
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -78,9 +79,10 @@ def test_match3_run_scores_balanced_accuracy(tmp_path):
     out = tmp_path / "m3"
     assert train.main(["--preset", "test", "--data", "match3", "--out", str(out)]) == 0
     meta = load_checkpoint(out).meta
-    assert meta["task"] == {"name": "match3", "M": 7, "N": 6, "label_tokens": [7, 8]}
+    assert meta["task"] == {"name": "match3", "M": 7, "N": 6, "label_tokens": [7, 8], "rule": TaskSpec("match3").rule}
     assert meta["config"]["vocab_size"] == 9 and meta["config"]["block_size"] == 6
     assert 0.0 <= meta["metrics"]["balanced_accuracy"] <= 1.0
+    assert 0.0 <= meta["baselines"]["pairwise_oracle"]["balanced_accuracy"] <= 1.0
 
 
 def test_same_seed_same_losses_and_resume_continues_exactly(tmp_path, text_file, trained):
@@ -171,8 +173,8 @@ def test_train_config_carries_every_model_field_and_all_presets_build():
     assert get_preset("shakespeare-simplicial2-leaky").s2_mask == "leaky"
 
 
-ZOO = ["shakespeare-dense", "shakespeare-simplicial2", "shakespeare-scn", "shakespeare-simplicial2-leaky",
-       "match3-dense", "match3-dense2", "match3-simplicial2", "match2-dense"]
+ZOO = ["shakespeare-dense", "shakespeare-simplicial2", "shakespeare-scn", "shakespeare-gated-triangle",
+       "shakespeare-simplicial2-leaky", "match3-dense", "match3-dense2", "match3-simplicial2", "match2-dense"]
 
 
 def test_shipped_zoo_loads_within_size_limits_and_records_its_training():

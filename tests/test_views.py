@@ -16,6 +16,7 @@ import torch
 import hoviz
 from hoviz import views
 from hoviz.errors import TaskError
+from hoviz.mixers import COMPLEX_MIXERS
 from hoviz.presets import PRESETS
 from hoviz.records import SimplicialStats
 from hoviz.tasks import TaskSpec
@@ -32,9 +33,9 @@ def tiny(mixers, **kw):
     return hoviz.GPT(cfg).eval()
 
 
-@pytest.mark.parametrize("mixers", [["dense"], ["simplicial2"], ["simplicial_conv"]])
+@pytest.mark.parametrize("mixers", [["dense"], ["simplicial2"], ["gated_triangle"], ["scn"]])
 def test_pairwise_view_and_mask_for_every_kind(mixers):
-    model = tiny(mixers, **({"scn_radius": 1.0} if mixers == ["simplicial_conv"] else {}))
+    model = tiny(mixers, **({"scn_radius": 1.0} if mixers[0] in COMPLEX_MIXERS else {}))
     ids = tuple(range(9))
     logits, tr = views.trace_prompt(model, ids)
     assert logits.shape == (9, 11)
@@ -42,7 +43,7 @@ def test_pairwise_view_and_mask_for_every_kind(mixers):
     A = attention.allowed(model, 0, 9)
     assert P.shape[-2:] == (9, 9) and A.shape == (9, 9) and A.dtype == bool
     assert not P[:, ~A].any()  # nothing outside the mask
-    if mixers != ["simplicial_conv"]:
+    if mixers[0] not in COMPLEX_MIXERS:
         np.testing.assert_allclose(P.sum(-1), 1.0, atol=1e-5)  # rows are distributions
     figs = attention.figures(P, A, [str(t) for t in ids], 0, kind=mixers[0])
     assert len(figs.entropies) == P.shape[0] and figs.grid.data

@@ -141,12 +141,14 @@ def test_theory_bytes_orders():
     dense = GPTConfig(vocab_size=10, n_layer=1, n_head=2, n_embd=8, mixers=["dense"])
     s2 = GPTConfig(vocab_size=10, n_layer=1, n_head=2, n_embd=8, mixers=["simplicial2"])
     win = GPTConfig(vocab_size=10, n_layer=1, n_head=2, n_embd=8, mixers=["simplicial2"], s2_window1=8, s2_window2=4)
-    scn = GPTConfig(vocab_size=10, n_layer=1, n_head=2, n_embd=8, mixers=["simplicial_conv"])
+    gt = GPTConfig(vocab_size=10, n_layer=1, n_head=2, n_embd=8, mixers=["gated_triangle"])
+    scn = GPTConfig(vocab_size=10, n_layer=1, n_head=2, n_embd=8, mixers=["scn"])  # K = 2, 8 edges, 8 triangles
     T = np.array([16, 32])
     assert (vcmp.theory_bytes(dense, T) == 2 * T**2 * 4).all()
     assert (vcmp.theory_bytes(s2, T) == 2 * T**3 * 4).all()
     assert (vcmp.theory_bytes(win, T) == 2 * T * 8 * 4 * 4).all()
-    assert (vcmp.theory_bytes(scn, T) == 8 * T * 17 * 4).all()
+    assert (vcmp.theory_bytes(gt, T) == 8 * T * 17 * 4).all()
+    assert (vcmp.theory_bytes(scn, T) == (2 * T**2 + 2 * 64 * T**2 + 3 * 64 * T**2) * 4).all()
     assert vcmp.model_kind(["dense", "dense"]) == "dense" and vcmp.model_kind(["dense", "simplicial2"]) == "simplicial2"
 
 

@@ -58,9 +58,15 @@ def main(argv=None) -> int:
     p.add_argument("--memory", choices=["auto", "hwm", "subprocess"], default="auto", help="CPU peak-memory method")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's; --quick uses 1)")
     p.add_argument("--child", help=argparse.SUPPRESS)
+    p.add_argument("--cuda", action="store_true", help="the fused Triton kernel's GPU table (hoviz.bench.triton); "
+                                                        "with --out and --T")
     a = p.parse_args(argv)
     if a.child:
         return _child(a.child)
+    if a.cuda:
+        from hoviz.bench.triton import main as cuda_main
+
+        return cuda_main(["--out", a.out or str(BENCH_DIR / "bench-cuda-triton.json")] + (["--T", a.T] if a.T else []))
     device = ("cuda" if torch.cuda.is_available() else "cpu") if a.device == "auto" else a.device
     if device == "cuda" and not torch.cuda.is_available():
         print("--device cuda: no CUDA device here", file=sys.stderr)
@@ -110,7 +116,7 @@ def run_all(ctx: dict, quick: bool, Ts: list, windows: list, repeats: int) -> di
     derive_models(ctx, res["models"])
     res["pipeline"] = []
     pipe_specs = specs or [{"name": None, "config": {"mixers": [k] * 4}, "label": f"init:{k}"}
-                           for k in ("dense", "simplicial2", "simplicial_conv")]
+                           for k in ("dense", "simplicial2", "gated_triangle", "scn")]
     for spec in pipe_specs:
         try:
             model = _model(spec, device)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import torch
 
 from hoviz.bench.measure import median_ms
+from hoviz.mixers import COMPLEX_MIXERS
 
 
 def page_work(model, idx: torch.Tensor) -> tuple[str, int]:
@@ -30,7 +31,7 @@ def page_work(model, idx: torch.Tensor) -> tuple[str, int]:
                                           max(0, i - 1))).values())
         page = "threeway"
     else:
-        layer = kinds.index("dense") if "dense" in kinds else kinds.index("simplicial_conv")
+        layer = kinds.index("dense") if "dense" in kinds else next(i for i, k in enumerate(kinds) if k in COMPLEX_MIXERS)
         P = attention.pairwise(tr, layer)  # (H, T, T)
         f = attention.figures(P, attention.allowed(model, layer, len(ids)), tokens, 0, kind=kinds[layer])
         figs = [f.grid, f.entropy, f.matrix, f.graph]

@@ -9,14 +9,17 @@ from torch import nn
 
 from hoviz.errors import ConfigError
 from hoviz.mixers.dense import DenseAttention
+from hoviz.mixers.gated_triangle import GatedTriangleAttention
+from hoviz.mixers.scn import SimplicialConvolution
 from hoviz.mixers.simplicial import Simplicial2Attention
-from hoviz.mixers.simplicial_conv import SimplicialConv
 
 MIXERS: dict[str, type[nn.Module]] = {
     "dense": DenseAttention,
     "simplicial2": Simplicial2Attention,
-    "simplicial_conv": SimplicialConv,
+    "gated_triangle": GatedTriangleAttention,
+    "scn": SimplicialConvolution,
 }
+COMPLEX_MIXERS = ("gated_triangle", "scn")  # mixers that lift the tokens to a complex (their hook_complex)
 
 
 def build_mixer(name: str, config) -> nn.Module:

@@ -17,6 +17,7 @@ from torch import nn
 from hoviz.config import GPTConfig
 from hoviz.errors import AttentionInputError
 from hoviz.hooks import HookPoint
+from hoviz.kernels.dispatch import fused_kernel
 from hoviz.mixers.simplicial_blockwise import blockwise_two_simplicial, two_simplicial_with_statistics
 
 
@@ -45,11 +46,11 @@ def check_inputs(q, k1, k2, v1, v2, w1=None, w2=None) -> None:
             raise AttentionInputError(f"{name} must be a positive int or None, got {w!r}")
 
 
-def simplicial_mask(T: int, w1=None, w2=None, mask: str = "causal", device=None) -> torch.Tensor:
-    """(T, T, T) bool: allowed[i, j, l]. "causal": j <= i and l <= i; "leaky" (the classic bug): only j <= i."""
-    i = torch.arange(T, device=device).view(T, 1, 1)
-    j = torch.arange(T, device=device).view(1, T, 1)
-    l = torch.arange(T, device=device).view(1, 1, T)
+def allowed_triples(i, j, l, w1=None, w2=None, mask: str = "causal") -> torch.Tensor:
+    """Whether query i may read the key pair (j, l), for broadcastable integer index tensors.
+
+    "causal": j <= i and l <= i; "leaky" (the classic bug): only j <= i; windows add i - w1 < j and i - w2 < l.
+    """
     allowed = j <= i
     if mask == "causal":
         allowed = allowed & (l <= i)
@@ -57,7 +58,16 @@ def simplicial_mask(T: int, w1=None, w2=None, mask: str = "causal", device=None)
         allowed = allowed & (j > i - w1)
     if w2 is not None:
         allowed = allowed & (l > i - w2)
-    return allowed.expand(T, T, T)  # (T, T, T)
+    return allowed
+
+
+def simplicial_mask(T: int, w1=None, w2=None, mask: str = "causal", device=None, rows=None) -> torch.Tensor:
+    """(R, T, T) bool: allowed[i, j, l] for the query rows `rows` = (i0, i1) (default all T: a (T, T, T) tensor)."""
+    i0, i1 = (0, T) if rows is None else rows
+    i = torch.arange(i0, i1, device=device).view(-1, 1, 1)
+    j = torch.arange(T, device=device).view(1, T, 1)
+    l = torch.arange(T, device=device).view(1, 1, T)
+    return allowed_triples(i, j, l, w1, w2, mask).expand(i1 - i0, T, T)  # (R, T, T)
 
 
 def two_simplicial_reference(q, k1, k2, v1, v2, *, w1=None, w2=None, mask="causal", return_probs=False):
@@ -98,6 +108,9 @@ def two_simplicial_attention(q, k1, k2, v1, v2, *, w1=None, w2=None, block_size=
     check_inputs(q, k1, k2, v1, v2, w1, w2)
     if block_size is not None and (not isinstance(block_size, int) or block_size < 1):
         raise AttentionInputError(f"block_size must be a positive int or None, got {block_size!r}")
+    fused = fused_kernel(q)  # the Triton kernel (hoviz.kernels) on CUDA when Triton imports, else None
+    if fused is not None:
+        return fused(q, k1, k2, v1, v2, w1, w2)
     return blockwise_two_simplicial(q, k1, k2, v1, v2, w1, w2, block_size)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hoviz.mixers import COMPLEX_MIXERS
 from hoviz.topology.distance import attention_distance
 from hoviz.topology.persistence import persistence_of_attention, reference_rips_persistence
 
@@ -53,7 +54,7 @@ def checkpoint_heads(name_or_path: str, text: str = PROMPT) -> list[np.ndarray]:
     from hoviz.trace import run_with_trace
 
     ck = load_checkpoint(name_or_path)
-    layers = [i for i, b in enumerate(ck.model.blocks) if b.kind != "simplicial_conv"]
+    layers = [i for i, b in enumerate(ck.model.blocks) if b.kind not in COMPLEX_MIXERS]
     ids = encode_prompt(ck.tokenizer, text, ck.model.config.block_size).ids
     with torch.no_grad():
         _, trace = run_with_trace(ck.model, torch.tensor([ids]), layers=layers, what=("pattern", "qk"))

@@ -17,7 +17,7 @@ from plotly.subplots import make_subplots
 from hoviz.viz.complex import tidy
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f"]
-KIND_COLOURS = {"dense": "#1f77b4", "simplicial2": "#d62728", "simplicial_conv": "#2ca02c", "mixed": "#9467bd"}
+KIND_COLOURS = {"dense": "#1f77b4", "simplicial2": "#d62728", "gated_triangle": "#2ca02c", "scn": "#8c564b", "mixed": "#9467bd"}
 CURVE_KEYS = ("step", "train_loss", "val_loss", "balanced_accuracy", "tokens", "wall_time")
 CURVE_ALIASES = {"tokens": ("tokens", "tokens_seen"), "wall_time": ("wall_time", "wall_time_s")}  # hoviz.train's names
 
@@ -90,8 +90,9 @@ def training_curves_figure(curves: dict, x: str = "step", metric: str = "loss", 
 def theory_bytes(config, T, bytes_per_value: int = 4) -> np.ndarray:
     """The term that grows with T in each mixer's memory, summed over layers, at batch 1 (bytes, per T).
 
-    dense: the (H, T, T) pattern; 2-simplicial: the (H, T, T, T) logits, or H·T·w1·w2 when windowed; simplicial-conv:
-    C features on each of its T·(1 + m1 + m2) simplices (vertices, capped edges and triangles).
+    dense: the (H, T, T) pattern; 2-simplicial: the (H, T, T, T) logits, or H·T·w1·w2 when windowed; gated-triangle:
+    C features on each of its T·(1 + m1 + m2) simplices (vertices, capped edges and triangles); scn: its readout
+    rows, K·T² (vertices) + K·(T·m1)² (L1,down) + (K + 1)·T²·m1·m2 (triangles).
     """
     T = np.asarray(T, dtype=np.float64)
     C, H = config.n_embd, config.n_head
@@ -103,8 +104,11 @@ def theory_bytes(config, T, bytes_per_value: int = 4) -> np.ndarray:
             w1 = np.minimum(T, config.s2_window1) if config.s2_window1 else T
             w2 = np.minimum(T, config.s2_window2) if config.s2_window2 else T
             total += H * T * w1 * w2
-        elif kind == "simplicial_conv":
+        elif kind == "gated_triangle":
             total += C * T * (1 + config.scn_max_edges + config.scn_max_triangles)
+        elif kind == "scn":
+            K, m1, m2 = config.scn_order, config.scn_max_edges, config.scn_max_triangles
+            total += K * T**2 + K * (T * m1) ** 2 + (K + 1) * T**2 * m1 * m2
     return total * bytes_per_value
 
 

@@ -1,12 +1,12 @@
-"""Causal simplicial convolution over a Vietoris-Rips lifting of the tokens, the `simplicial_conv` mixer.
+"""Sigmoid-gated top-k attention with a triangle product term, the `gated_triangle` mixer (not a simplicial convolution:
+it has no edge or triangle cochains and no Hodge Laplacians; `hoviz.mixers.scn` is the SCN).
 
-A new design after RESEARCH.md §4 (SCNN/SCCNN layers of Ebli et al. 2020, Yang et al. 2022, made causal):
-  1. affinities a[i,j] = sigmoid(q_i·k_j/√D) for j < i; distance d = 1 - a;
-  2. VR lift at `scn_radius`: token i is born with edges {j,i} to its <= `scn_max_edges` nearest earlier tokens with
-     d <= radius, and triangles {j,k,i} whose three edges all exist, <= `scn_max_triangles` lowest-filtration ones;
-  3. every simplex is born at its largest vertex, and token i reads only simplices born at i, through the masked
-     incidences B1c (edges -> nodes) and B1c·B2c (triangles -> nodes), plus the causal Hodge term L0c x = Σ a(x_i - x_j).
-Incidences are weighted by a (triangles by the product of their edges' a), so gradients reach the lifting.
+  1. affinities a[i,j] = sigmoid(q_i·k_j/√D) for j < i; token i keeps its <= `scn_max_edges` highest-affinity earlier
+     tokens with 1 - a <= `scn_radius` (topk: ties in arbitrary order), and <= `scn_max_triangles` pairs {j, k} of
+     them that are joined themselves (lowest 1 - a first);
+  2. out_i = P gelu(W x_i + Σ_j a_ij v_j / (Σ a + 1) + Σ_{j,k} w_jki (U x_j ⊙ V x_k) / (Σ w + 1) + g_i ⊙ Σ_j a_ij (x_i - x_j)):
+     a-weighted values, a product term over the triangles (asymmetric in j < k) and a one-sided difference term.
+Kept as the shipped `shakespeare-gated-triangle`; the weights let gradients reach the affinities.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from hoviz.config import GPTConfig
 from hoviz.hooks import HookPoint
 
 
-class SimplicialConv(nn.Module):
+class GatedTriangleAttention(nn.Module):
     def __init__(self, config: GPTConfig) -> None:
         super().__init__()
         C = config.n_embd

@@ -1,0 +1,80 @@
+"""Tile sweep of the fused Triton 2-simplicial kernels on a GPU: forward and backward launch shapes, both loop orders.
+
+For one shape, times the forward under each candidate forward tile, then forward+backward under each candidate
+backward tile (forward fixed at the best), and writes every timing. Run: `python -m hoviz.bench.triton_tiles --out F`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, replace
+
+import torch
+
+from hoviz.bench.triton import Row, _fmt, measure, useful_fraction
+from hoviz.kernels.tuning import Tile, Tiles, default_tiles
+
+# in the other loop order the small window's keys come in tiles: small ones waste less
+OTHER_ORDER = [Tile(64, 32, 4, 3), Tile(32, 32, 4, 3), Tile(64, 64, 4, 3), Tile(128, 32, 8, 3)]
+FWD = [Tile(128, 64, 8, 3), Tile(64, 64, 4, 3), Tile(128, 128, 8, 2), Tile(128, 64, 8, 2), Tile(64, 128, 4, 2),
+       Tile(128, 32, 4, 3)]
+BWD = [Tile(64, 64, 4, 2), Tile(64, 64, 8, 2), Tile(128, 64, 8, 2), Tile(64, 128, 8, 2), Tile(32, 64, 4, 2)]
+SHAPES = {  # name -> (layout, B, Hq, Hkv, T, D, w1, w2)
+    "grouped-d128": ("grouped", 4, 64, 1, 8192, 128, 32, 512),
+    "perhead-d128": ("per-head", 4, 16, 16, 8192, 128, 32, 512),
+    "grouped-d64": ("grouped", 4, 64, 1, 8192, 64, 32, 512),
+    "zoo-512": ("per-head", 64, 4, 4, 512, 64, None, None),
+}
+
+
+def sweep_shape(name: str, orders=("j", "l"), fwd=FWD, bwd=BWD, reps=5) -> list[dict]:
+    """Every candidate on one shape; returns rows as dicts (best forward first used for the backward sweep)."""
+    layout, B, Hq, Hkv, T, D, w1, w2 = SHAPES[name]
+    base = default_tiles(D, Hq // Hkv)
+    out = []
+
+    def run(tiles, passes):
+        r = Row("triton", layout, passes, B, Hq, Hkv, T, D, w1, w2, tiles=str(tiles))
+        r.useful_fraction = round(useful_fraction(T, Hq // Hkv, w1, w2, tiles.fwd.block_m, tiles.fwd.block_n), 3)
+        measure(r, tiles=tiles, reps=reps)
+        print(f"[{name}] {_fmt(r)}", flush=True)
+        out.append({"shape": name, **asdict(r)})
+        return r
+
+    best = None
+    for order in orders:
+        for t in fwd if order == orders[0] else OTHER_ORDER:
+            r = run(replace(base, fwd=t, order=order), "forward")
+            if r.ms and (best is None or r.ms < best[0]):
+                best = (r.ms, t, order)
+    if best is None:
+        return out
+    _, t_fwd, order = best
+    best_b = None  # (the dQ kernel's tile apart from the dK/dV kernels' is left to a later sweep)
+    for t in bwd:  # one tile for all three backward kernels at a time
+        r = run(Tiles(t_fwd, t, t, t, order), "forward+backward")
+        if r.ms and (best_b is None or r.ms < best_b[0]):
+            best_b = (r.ms, t)
+    return out
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m hoviz.bench.triton_tiles", description=__doc__.splitlines()[0])
+    p.add_argument("--out", required=True)
+    p.add_argument("--shapes", default=",".join(SHAPES), help=f"comma-separated, of {list(SHAPES)}")
+    a = p.parse_args(argv)
+    if not torch.cuda.is_available():
+        print("no CUDA device", file=sys.stderr)
+        return 2
+    rows = []
+    for name in a.shapes.split(","):
+        rows += sweep_shape(name)
+        with open(a.out, "w") as f:
+            json.dump({"device": torch.cuda.get_device_name(), "rows": rows}, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

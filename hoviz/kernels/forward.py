@@ -1,0 +1,94 @@
+"""Triton forward of causal, windowed 2-simplicial attention (Roy et al. 2025, arXiv 2507.02754), fused.
+
+One program owns BLOCK_M query rows of one K/V head, rows flattened as (position, head in the group), so a group
+of query heads sharing K/V fills the tensor-core M dimension. A scalar loop over the "outer" keys j forms
+q ⊙ k1_j; the "inner" keys l come in tiles with an online softmax over all (j, l). Called by `hoviz.kernels.autograd`.
+"""
+
+from __future__ import annotations
+
+import triton
+import triton.language as tl
+
+LOG2E = 1.4426950408889634
+
+
+@triton.jit
+def _rows(R0, G, T, BLOCK_M: tl.constexpr):
+    """Flattened rows R0..R0+BLOCK_M of one K/V head -> (position i, head in group g, row exists)."""
+    r = R0 + tl.arange(0, BLOCK_M)
+    return r // G, r % G, r < T * G
+
+
+@triton.jit
+def _mm(a, b, PRECISION: tl.constexpr):
+    """a @ b with float32 accumulation; "interp" (Triton's CPU interpreter) upcasts first: its bf16 dot is wrong."""
+    if PRECISION == "interp":
+        return tl.dot(a.to(tl.float32), b.to(tl.float32), input_precision="ieee")
+    return tl.dot(a, b, input_precision=PRECISION)
+
+
+@triton.jit
+def _mma(a, b, acc, PRECISION: tl.constexpr):
+    """acc + a @ b, accumulated in place by the tensor cores (float32 acc)."""
+    if PRECISION == "interp":
+        return acc + tl.dot(a.to(tl.float32), b.to(tl.float32), input_precision="ieee")
+    return tl.dot(a, b, acc=acc, input_precision=PRECISION)
+
+
+@triton.jit
+def _mul(a, b):
+    """a ⊙ b computed in float32, rounded once to a's dtype (registers keep the narrow type)."""
+    return (a.to(tl.float32) * b.to(tl.float32)).to(a.dtype)
+
+
+@triton.jit
+def simplicial_fwd_kernel(
+    Q, K1, K2, V1, V2, O, LSE,
+    sqb, sqh, sqt, skb, skh, skt, sob, soh, sot,
+    T, G, W1, W2, qk_scale,
+    D: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_L: tl.constexpr, PRECISION: tl.constexpr,
+):
+    """O[i] = Σ_{j,l} softmax(s)[j,l] v1_j ⊙ v2_l; LSE[i] = log2 Σ exp2(s) with s in base-2 units."""
+    pid_m, hk, b = tl.program_id(0), tl.program_id(1), tl.program_id(2)
+    i, g, live = _rows(pid_m * BLOCK_M, G, T, BLOCK_M)  # (BLOCK_M,)
+    i_first = (pid_m * BLOCK_M) // G
+    i_last = tl.minimum((pid_m * BLOCK_M + BLOCK_M - 1) // G, T - 1)
+    d = tl.arange(0, D)
+    q_off = b * sqb + (hk * G + g) * sqh + i * sqt  # (BLOCK_M,)
+    q = tl.load(Q + q_off[:, None] + d[None, :], mask=live[:, None], other=0.0)  # (BLOCK_M, D)
+    kv = b * skb + hk * skh
+    m = tl.full([BLOCK_M], -1.0e30, tl.float32)
+    s_sum = tl.zeros([BLOCK_M], tl.float32)
+    acc = tl.zeros([BLOCK_M, D], tl.float32)
+    j_lo = tl.maximum(i_first - W1 + 1, 0)
+    l_lo = tl.maximum(i_first - W2 + 1, 0)
+    l_idx = tl.arange(0, BLOCK_L)
+    for j in range(j_lo, i_last + 1):
+        k1j = tl.load(K1 + kv + j * skt + d)  # (D,)
+        v1j = tl.load(V1 + kv + j * skt + d)  # (D,)
+        qk = _mul(q, k1j[None, :])  # (BLOCK_M, D): q_i ⊙ k1_j
+        ok_j = live & (j <= i) & (j > i - W1)  # (BLOCK_M,)
+        m_j = m  # acc is relative to exp2(m_j), acc_j to exp2(m)
+        acc_j = tl.zeros([BLOCK_M, D], tl.float32)  # Σ_l P v2_l for this j
+        for l0 in range(l_lo, i_last + 1, BLOCK_L):
+            l = l0 + l_idx  # (BLOCK_L,)
+            k2 = tl.load(K2 + kv + l[:, None] * skt + d[None, :], mask=(l < T)[:, None], other=0.0)  # (BLOCK_L, D)
+            v2 = tl.load(V2 + kv + l[:, None] * skt + d[None, :], mask=(l < T)[:, None], other=0.0)  # (BLOCK_L, D)
+            s = _mm(qk, tl.trans(k2), PRECISION) * qk_scale  # (BLOCK_M, BLOCK_L), base 2
+            ok = ok_j[:, None] & (l[None, :] <= i[:, None]) & (l[None, :] > i[:, None] - W2)
+            s = tl.where(ok, s, float("-inf"))
+            m_new = tl.maximum(m, tl.max(s, 1))
+            alpha = tl.exp2(m - m_new)
+            p = tl.exp2(s - m_new[:, None])  # (BLOCK_M, BLOCK_L)
+            s_sum = s_sum * alpha + tl.sum(p, 1)
+            acc_j = _mma(p.to(V2.dtype.element_ty), v2, acc_j * alpha[:, None], PRECISION)  # (BLOCK_M, D)
+            m = m_new
+        acc = acc * tl.exp2(m_j - m)[:, None] + acc_j * v1j[None, :].to(tl.float32)  # += v1_j ⊙ Σ_l P v2_l
+    s_sum = tl.where(live, s_sum, 1.0)
+    out = acc / s_sum[:, None]
+    o_off = b * sob + (hk * G + g) * soh + i * sot
+    tl.store(O + o_off[:, None] + d[None, :], out.to(O.dtype.element_ty), mask=live[:, None])
+    # LSE is (B, Hq, T) contiguous: row (b, hk*G+g, i)
+    hq = tl.num_programs(1) * G
+    tl.store(LSE + (b * hq + hk * G + g) * T + i, m + tl.log2(s_sum), mask=live)
