@@ -32,7 +32,7 @@ from hoviz import GPT, GPTConfig, list_checkpoints, save_checkpoint
 from hoviz.checkpoint import CHECKPOINT_DIR
 from hoviz.tokenizer import CharTokenizer
 from hoviz.zoo import read_sidecar
-from pages.glue.frame import PAGE_FILES
+from pages.glue.page_table import PAGE_FILES
 from tests.streamlit_harness import CHROMIUM_ARGS, streamlit_server
 
 PAGES = PAGE_FILES

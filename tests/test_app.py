@@ -12,7 +12,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pages.glue.frame import PAGE_FILES
+from pages.glue.page_table import PAGE_FILES
 from tests.streamlit_harness import open_link, texts
 
 SHORT = "ROMEO:\nBut soft, what light"  # 27 characters: keeps T small

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from hoviz.tasks import labels
 from hoviz.viz.expressivity import matching_pairs
-from pages.glue.frame import PAGE_FILES
+from pages.glue.page_table import PAGE_FILES
 from tests.streamlit_harness import open_link, texts
 
 SHORT = "ROMEO:\nBut soft, what light through"  # 35 characters: keeps T small
