@@ -10,10 +10,9 @@ from pathlib import Path
 import streamlit as st
 
 import hoviz
-from hoviz.flops import flops_per_token
 from hoviz.memory import METHOD, peak_forward_memory
 from hoviz.tasks import TASK_NAMES
-from hoviz.views.compare import kernel_theory_rows
+from hoviz.views.compare import cost_row, kernel_theory_rows
 from hoviz.viz.compare import (
     bench_memory_rows,
     bench_method,
@@ -107,11 +106,7 @@ with st.spinner("Measuring peak memory..."):
             continue
         t = min(int(T), lm.block_size)
         m = measure(lm.ref, t, traced)
-        metrics = metas[name].get("metrics") or {}
-        rows.append({"name": name, "kind": kinds[name], "T": t, "params": lm.model.num_params(),
-                     "flops_per_token": flops_per_token(lm.model.config, t), "peak_bytes": m["peak_bytes"],
-                     "peak_MiB": round(m["peak_bytes"] / 2**20, 3), **{k: metrics.get(k) for k in METRICS},
-                     "exhibit": bool(metas[name].get("exhibit"))})
+        rows.append(cost_row(name, kinds[name], lm.model, t, m["peak_bytes"], metas[name]))
 for msg in failed:
     st.warning(f"Left out of the comparison: {msg}")
 shown = [r for r in rows if r.get(metric) is not None and (exhibits or not r["exhibit"])]

@@ -69,6 +69,13 @@ def test_kernel_theory_rows():
     assert [r["bytes"] for r in rows] == [4.0 * 2 * 3 * 64, 4.0 * 16]
 
 
+def test_cost_row():
+    model = tiny(["dense"])
+    row = compare.cost_row("m", "dense", model, 8, 2**20, {"metrics": {"val_loss": 2.5}, "exhibit": {"why": "x"}})
+    assert row["params"] == model.num_params() and row["peak_MiB"] == 1.0 and row["val_loss"] == 2.5
+    assert row["flops_per_token"] > 0 and row["exhibit"] and row["balanced_accuracy"] is None
+
+
 def test_parse_sequence_and_labels():
     spec = TaskSpec("match3", M=7, N=8)
     assert expressivity.parse_sequence("1, 2 3", spec) == [1, 2, 3]

@@ -7,6 +7,20 @@ pattern), drawn beside the measured rows. The measured ones come from `hoviz.mem
 
 from __future__ import annotations
 
+from hoviz.flops import flops_per_token
+
+METRICS = ("val_loss", "balanced_accuracy")  # the expressivity axes a sidecar's metrics may record
+
+
+def cost_row(name: str, kind: str, model, T: int, peak_bytes: int, meta: dict) -> dict:
+    """One model's row of the memory–expressivity chart: parameters, analytic FLOPs per token at T, the measured
+    peak bytes, its sidecar metrics and whether it is an exhibit."""
+    metrics = meta.get("metrics") or {}
+    return {"name": name, "kind": kind, "T": T, "params": model.num_params(),
+            "flops_per_token": flops_per_token(model.config, T), "peak_bytes": peak_bytes,
+            "peak_MiB": round(peak_bytes / 2**20, 3), **{k: metrics.get(k) for k in METRICS},
+            "exhibit": bool(meta.get("exhibit"))}
+
 
 def kernel_theory_rows(kernel_rows: list[dict]) -> list[dict]:
     """One closed-form row per measured naive or explicit kernel row: 4 bytes per float32 logit."""
