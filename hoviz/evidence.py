@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import torch
 
+from hoviz.checkpoint import Checkpoint, load_checkpoint
+from hoviz.compare_tokens import compare_held_out, format_comparison
 from hoviz.errors import HovizError
 from hoviz.heldout import Sample, Score, held_out_sample, reference_sample, score, token_losses
 from hoviz.interventions import (
@@ -67,8 +69,18 @@ class EvidenceReport:
     heads: list[HeadEvidence]
     all_heads: dict[str, HeldOutEffect]  # kind -> every 2-simplicial head at once
 
+    def rank_correlation(self, score: str = "interaction", kind: str = "surrogate") -> float:
+        """Spearman correlation, over the 2-simplicial heads, of a score with the Δ log-loss of `kind` (NaN if < 3)."""
+        rows = [(getattr(h, score), h.effects[kind].delta_loss) for h in self.heads
+                if h.interaction is not None and kind in h.effects]
+        if len(rows) < 3:
+            return float("nan")
+        ranks = np.argsort(np.argsort(np.array(rows), axis=0), axis=0).astype(np.float64)  # (n, 2)
+        return float(np.corrcoef(ranks.T)[0, 1])
+
     def to_dict(self) -> dict:
-        return asdict(self)
+        rho = {s: self.rank_correlation(s) for s in ("interaction", "joint_spread")} if self.heads else {}
+        return {**asdict(self), "rank_correlation_with_surrogate_delta": rho}
 
 
 @dataclass
@@ -160,6 +172,21 @@ def prompt_effect(model, ids, interventions, means: HeadMeans | None = None, tar
     return PromptEffect(", ".join(iv.label for iv in plan), base, after)
 
 
+def intervened_checkpoint(ckpt, interventions, means: HeadMeans | None = None, label: str = "") -> Checkpoint:
+    """The checkpoint with its model run under the interventions (same weights), e.g. for hoviz.compare_tokens."""
+    plan = check_interventions(ckpt.model, interventions, means)
+
+    def model(idx):
+        return run_intervened(ckpt.model, idx, plan, means).logits
+
+    return Checkpoint(f"{ckpt.name} [{label or ', '.join(iv.label for iv in plan)}]", model, ckpt.tokenizer, ckpt.meta)
+
+
+def surrogate_all(model) -> list[Intervention]:
+    """Every 2-simplicial head replaced by its pairwise surrogate."""
+    return [Intervention(li, None, "surrogate") for li, b in enumerate(model.blocks) if b.kind in SURROGATE_MIXERS]
+
+
 def format_report(r: EvidenceReport) -> str:
     ba = r.base.balanced_accuracy is not None
     lines = [f"{r.model} (weights sha256 {r.weights_sha256[:12]}): {r.sample}",
@@ -172,6 +199,9 @@ def format_report(r: EvidenceReport) -> str:
         eff = "  ".join(f"Δ{k} {e.delta_loss:+.4f}" + (f" (BA {e.score.balanced_accuracy:.4f})" if ba else "")
                         for k, e in h.effects.items())
         lines.append(f"  {h.name} {h.kind:<11} {sc}{eff}")
+    if "surrogate" in r.all_heads:
+        lines.append(f"  Spearman ρ over 2-simplicial heads, score vs Δsurrogate: interaction "
+                     f"{r.rank_correlation('interaction'):+.2f}, joint spread {r.rank_correlation('joint_spread'):+.2f}")
     for e in r.all_heads.values():
         lines.append(f"  {e.label}: loss {e.score.loss:.4f} (Δ {e.delta_loss:+.4f})"
                      + (f", balanced accuracy {e.score.balanced_accuracy:.4f}" if ba else ""))
@@ -179,8 +209,6 @@ def format_report(r: EvidenceReport) -> str:
 
 
 def main(argv=None) -> int:
-    from hoviz.checkpoint import load_checkpoint
-
     ap = argparse.ArgumentParser(prog="python -m hoviz interventions", description=__doc__.splitlines()[0])
     ap.add_argument("models", nargs="+", help="checkpoint names or paths")
     ap.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS)
@@ -188,6 +216,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=None, help="held-out seed (text 0, Match: the sidecar's eval_seed)")
     ap.add_argument("--play", default=None, help="text: draw the held-out windows from this held-out play only")
     ap.add_argument("--every-mixer", action="store_true", help="also zero/mean-ablate dense, gated_triangle and scn heads")
+    ap.add_argument("--buckets", action="store_true", help="also: where the all-heads surrogate loses, by token bucket")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", default=None, help="write the reports to this JSON file")
     args = ap.parse_args(argv)
@@ -204,6 +233,11 @@ def main(argv=None) -> int:
             continue
         print(format_report(report), flush=True)
         reports.append(report.to_dict())
+        if args.buckets and surrogate_all(ckpt.model):
+            cmp = compare_held_out([ckpt, intervened_checkpoint(ckpt, surrogate_all(ckpt.model),
+                                                                label="all 2-simplicial heads surrogate")], sample)
+            print(format_comparison(cmp), flush=True)
+            reports[-1]["surrogate_by_bucket"] = cmp.to_dict()
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"command": "python -m hoviz interventions " + " ".join(argv if argv is not None else sys.argv[1:]),

@@ -16,7 +16,7 @@ PARALLEL=${PARALLEL:-0}
 GPUS=(${GPUS:-})      # with PARALLEL=1, e.g. GPUS="0 1": runs take the listed GPUs in turn (CUDA_VISIBLE_DEVICES)
 TIMEOUT=${TIMEOUT:-}   # e.g. 540: SIGTERM each run after that many seconds; it saves NAME.resume.* (continue: --resume)
 LOGS=${LOGS:-runs/zoo-logs}
-ZOO=(shakespeare-dense shakespeare-simplicial2 shakespeare-scn shakespeare-simplicial2-leaky
+ZOO=(shakespeare-dense shakespeare-simplicial2 shakespeare-scn shakespeare-gated-triangle shakespeare-simplicial2-leaky
      match3-dense match3-dense2 match3-simplicial2 match2-dense)
 [ $# -gt 0 ] && ZOO=("$@")
 mkdir -p "$LOGS"

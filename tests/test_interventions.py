@@ -231,3 +231,51 @@ def test_sample_without_labels_scores_loss_only():
     s = Sample(x, torch.tensor([[1, -1, 0]]), "two scored tokens")
     logits = torch.zeros(1, 3, 4)
     assert score(logits, s).balanced_accuracy is None and math.isclose(score(logits, s).loss, math.log(4), rel_tol=1e-6)
+
+
+def test_cli_on_a_match_checkpoint(tmp_path, capsys):
+    """`python -m hoviz interventions` end to end on a tiny Match3 checkpoint whose sidecar records its training."""
+    import json
+
+    import hoviz
+    from hoviz.__main__ import main as hoviz_main
+    from hoviz.evaluate import task_vocab
+    from hoviz.presets import TrainConfig
+    from hoviz.tasks import TaskSpec
+    from hoviz.tokenizer import WordTokenizer
+
+    spec = TaskSpec("match3", M=7, N=8)
+    cfg = TrainConfig(n_layer=1, n_head=2, n_embd=16, mixers=["simplicial2"], data="match3", task_M=7, task_N=8,
+                      steps=1, warmup=0, eval_samples=64, eval_seed=3)
+    torch.manual_seed(0)
+    model = GPT(cfg.model_config(spec.vocab_size)).eval()
+    hoviz.save_checkpoint(tmp_path / "m3", model, WordTokenizer(task_vocab(spec)),
+                          meta={"task": spec.to_dict(), "training": {"config": cfg.to_dict()}})
+    out = tmp_path / "ev.json"
+    assert hoviz_main(["interventions", str(tmp_path / "m3"), "--kinds", "surrogate", "zero", "--buckets",
+                       "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "64 match3 sequences (M=7, N=8) drawn from seed 3" in text and "L0h1 simplicial2" in text
+    rep = json.loads(out.read_text())["reports"][0]
+    assert [h["head"] for h in rep["heads"]] == [0, 1] and set(rep["all_heads"]) == {"surrogate", "zero"}
+    assert rep["base"]["balanced_accuracy"] is not None and rep["surrogate_by_bucket"]["by_window_position"]
+    zero = rep["all_heads"]["zero"]
+    assert zero["delta_loss"] == pytest.approx(zero["score"]["loss"] - rep["base"]["loss"])
+    assert hoviz_main(["interventions", str(tmp_path / "missing")]) == 2
+
+
+def test_rank_correlation_and_intervened_checkpoint():
+    from hoviz.evidence import EvidenceReport, HeadEvidence, HeldOutEffect, intervened_checkpoint, surrogate_all
+    from hoviz.heldout import Score
+
+    heads = [HeadEvidence(0, h, "simplicial2", s, m, {"surrogate": HeldOutEffect("", Score(0.0), d)})
+             for h, (s, m, d) in enumerate([(0.1, 0.3, 0.01), (0.5, 0.2, 0.02), (0.9, 0.1, 0.05)])]
+    rep = EvidenceReport("m", "", "", "", Score(0.0), heads, {})
+    assert rep.rank_correlation("interaction") == pytest.approx(1.0)
+    assert rep.rank_correlation("joint_spread") == pytest.approx(-1.0)
+    assert np.isnan(EvidenceReport("m", "", "", "", Score(0.0), heads[:2], {}).rank_correlation())
+    model = model_named("mixed")
+    x = torch.randint(V, (2, T))
+    ck = intervened_checkpoint(Checkpoint("mixed", model, None, {}), surrogate_all(model))
+    assert ck.name == "mixed [L0 surrogate, L2 surrogate]"
+    torch.testing.assert_close(ck.model(x), run_intervened(model, x, surrogate_all(model)).logits)

@@ -12,6 +12,7 @@ from hoviz.viz.evidence import (
     delta_strip,
     effects_figure,
     interaction_effect_figure,
+    scores_profile,
     wins_rows,
 )
 
@@ -68,3 +69,10 @@ def test_bucket_figure_and_wins_rows():
     np.testing.assert_allclose(fig.data[0].customdata, [[10, 1.5], [5, -0.5]])
     table = wins_rows([TokenWin(7, " ", "to be", [2.0, 0.5], -1.5)], ["dense", "s2"])
     assert table == [{"position": 7, "context": "to␣be", "token": "␣", "dense": 2.0, "s2": 0.5, "Δ nats": -1.5}]
+
+
+def test_scores_profile_draws_both_scores():
+    fig = scores_profile([0.0, 1.5, 2.0], [0.0, 0.2, 0.1], list("abc"), i=1)
+    np.testing.assert_allclose(fig.data[0].y, [0.0, 1.5, 2.0])
+    np.testing.assert_allclose(fig.data[1].y, [0.0, 0.2, 0.1], rtol=1e-6)
+    assert [t.name.split()[0] for t in fig.data] == ["interaction", "joint"] and fig.layout.shapes[0].x0 == 1

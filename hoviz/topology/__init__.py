@@ -1,5 +1,6 @@
 """Topology of attention: persistence of attention maps and point clouds, Vietoris-Rips lifts, Hodge Laplacians,
-clique complexes and 1-WL for the expressivity lab (RESEARCH.md §4-§6). numpy / torch in, numpy out; no Streamlit.
+clique complexes and the Weisfeiler-Leman ladder for the expressivity lab (RESEARCH.md §4-§6). numpy / torch in,
+numpy out; no Streamlit.
 
 Bad input raises `hoviz.errors.TopologyError`. Benchmark: python -m hoviz.topology.bench
     >>> from hoviz.topology import persistence_of_attention, lift, attention_distance
@@ -24,12 +25,20 @@ from hoviz.topology.persistence import (
     rips_persistence,
 )
 from hoviz.topology.traced import complex_from_trace
-from hoviz.topology.wl import wl_colours, wl_indistinguishable
+from hoviz.topology.wl import (
+    WLResult,
+    smallest_separating_k,
+    wl_colours,
+    wl_indistinguishable,
+    wl_ladder,
+    wl_test,
+)
 
 __all__ = [
-    "BarcodeStats", "PersistenceSummary", "attention_distance", "barcode_statistics", "betti_curves",
+    "BarcodeStats", "PersistenceSummary", "WLResult", "attention_distance", "barcode_statistics", "betti_curves",
     "betti_numbers", "boundary_matrices", "clique_complex", "clique_complex_betti", "complex_from_trace",
     "hexagon", "hodge_laplacians", "lift", "lift_filtration", "persistence_of_attention", "persistence_of_points",
     "persistence_summary", "point_distance", "reference_rips_persistence", "rips_persistence", "rook_graph",
-    "shrikhande_graph", "two_triangles", "wl_colours", "wl_indistinguishable",
+    "shrikhande_graph", "smallest_separating_k", "two_triangles", "wl_colours", "wl_indistinguishable",
+    "wl_ladder", "wl_test",
 ]

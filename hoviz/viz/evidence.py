@@ -48,6 +48,22 @@ def interaction_effect_figure(heads, kind: str = "surrogate", *, highlight: str 
     return fig
 
 
+def scores_profile(interaction, joint_spread, tokens, *, i: int | None = None) -> go.Figure:
+    """Both per-query scores of one head, (T,) each: interaction KL (what needs both keys) and joint spread."""
+    fig = go.Figure()
+    for key, values, label in (("interaction", interaction, "interaction KL(S ‖ surrogate)"),
+                               ("joint_spread", joint_spread, "joint spread (mutual information)")):
+        v = np.asarray(values, dtype=np.float64)
+        fig.add_trace(go.Scatter(x=np.arange(len(v)), y=as_f32(v), mode="lines+markers", marker={"size": 4},
+                                 name=label, line={"color": SCORE_COLORS[key]}, text=display_tokens(tokens),
+                                 hovertemplate="i=%{x} %{text}: %{y:.4f} nats<extra>" + label + "</extra>"))
+    if i is not None:
+        fig.add_vline(x=i, line_dash="dash", line_color="#ff7f0e")
+    fig.update_layout(title="Per query: interaction vs joint spread", xaxis_title="query i", yaxis_title="nats",
+                      height=300, margin={"l": 60, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h", "y": -0.25})
+    return fig
+
+
 def effects_figure(heads, *, metric: str = "loss") -> go.Figure:
     """Grouped bars: every intervention kind's held-out effect, per head (Δ nats/token or Δ balanced accuracy)."""
     kinds = sorted({k for h in heads for k in h.effects}, key=["surrogate", "zero", "mean"].index)

@@ -1,8 +1,8 @@
 """Plotly figures of the expressivity lab: 1-WL-indistinguishable graph pairs, and Match3 solved by 3-way attention.
 
 WL pairs (RESEARCH.md §5): both graphs drawn side by side, nodes coloured by their (jointly refined) 1-WL colour,
-triangles of the clique complex filled, Betti numbers in the titles. Match3 (Sanford et al. 2023): true labels and
-each model's predictions per position, and the 2-simplicial slice S[i, j, l] with the true matching pairs marked.
+triangles of the clique complex filled, Betti numbers in the titles. Match3 (Sanford et al. 2023; strict: j < l < i):
+true labels and each model's predictions per position, and the slice S[i, j, l] with the true witnesses marked.
 """
 
 from __future__ import annotations
@@ -110,8 +110,9 @@ def wl_pair_figure(g1: nx.Graph, g2: nx.Graph, colours1: dict, colours2: dict, n
     return fig
 
 
-def matching_pairs(x, i: int, M: int) -> np.ndarray:
-    """The (j, l) with j, l ≤ i and x_i + x_j + x_l ≡ 0 (mod M), shape (K, 2).
+def matching_pairs(x, i: int, M: int, task: str = "match3") -> np.ndarray:
+    """The ordered (j, l) that witness y_i, shape (K, 2): x_i + x_j + x_l ≡ 0 (mod M) with j ≠ l both before i
+    (strict Match3: each witness j < l < i appears as (j, l) and (l, j)), or any j, l ≤ i for ``"match3-repeats"``.
 
     >>> matching_pairs([1, 2, 4], 2, 7).tolist()
     [[0, 1], [1, 0]]
@@ -119,6 +120,8 @@ def matching_pairs(x, i: int, M: int) -> np.ndarray:
     x = np.asarray(x, dtype=np.int64)
     j, l = np.meshgrid(np.arange(i + 1), np.arange(i + 1), indexing="ij")
     hit = (x[i] + x[j] + x[l]) % M == 0
+    if task != "match3-repeats":
+        hit &= (j != l) & (j < i) & (l < i)
     return np.stack([j[hit], l[hit]], axis=1)
 
 
@@ -149,7 +152,7 @@ def match3_labels_figure(tokens, y_true, predictions: dict, title: str | None = 
                                  name="wrong", hoverinfo="skip"))
     acc = {name: float((np.asarray(p) == y_true).mean()) for name, p in predictions.items()}
     summary = ", ".join(f"{n}: {a:.0%} right" for n, a in acc.items())
-    tidy(fig, title or f"Match3 labels per position (x_i + x_j + x_l ≡ 0 mod M for some j, l ≤ i). {summary}",
+    tidy(fig, title or f"Match3 labels per position (x_i + x_j + x_l ≡ 0 mod M for some j < l < i). {summary}",
          height or 120 + 45 * len(rows))
     fig.update_yaxes(autorange="reversed", showgrid=False, automargin=True)
     fig.update_xaxes(showgrid=False, automargin=True, title={"text": f"token x_i over position i (T = {T})",
@@ -158,8 +161,8 @@ def match3_labels_figure(tokens, y_true, predictions: dict, title: str | None = 
     return fig
 
 
-def match3_slice_figure(slice_il, tokens, x, i: int, M: int, title: str | None = None, height: int = 460
-                        ) -> go.Figure:
+def match3_slice_figure(slice_il, tokens, x, i: int, M: int, title: str | None = None, height: int = 460,
+                        task: str = "match3") -> go.Figure:
     """The 2-simplicial slice S[i, j, l] over j, l ≤ i, with the true matching pairs (j, l) outlined.
 
     Parameters
@@ -173,10 +176,12 @@ def match3_slice_figure(slice_il, tokens, x, i: int, M: int, title: str | None =
         Query position.
     M : int
         Modulus of the task.
+    task : str
+        ``"match3"`` (strict, the default) or ``"match3-repeats"``: which (j, l) count as witnesses.
     """
     s = np.asarray(slice_il, dtype=np.float32)[: i + 1, : i + 1]  # (i+1, i+1) over (j, l)
     labels = [f"{k}:{tokens[k]}" for k in range(i + 1)]
-    pairs = matching_pairs(x, i, M)
+    pairs = matching_pairs(x, i, M, task)
     mass = float(s[pairs[:, 0], pairs[:, 1]].sum()) if len(pairs) else 0.0
     fig = go.Figure(go.Heatmap(z=s, x=labels, y=labels, colorscale="Magma", reversescale=True,
                                colorbar={"title": {"text": "S[i,j,l]"}},
@@ -188,7 +193,7 @@ def match3_slice_figure(slice_il, tokens, x, i: int, M: int, title: str | None =
                                          "color": "#0096ff", "line": {"width": 2.5, "color": "#0096ff"}},
                                  hovertemplate="matching pair j=%{y}, l=%{x}<extra></extra>"))
     jj, ll = np.unravel_index(int(np.argmax(s)), s.shape)
-    hit = "matches" if (int(x[i]) + int(x[jj]) + int(x[ll])) % M == 0 else "does not match"
+    hit = "matches" if any(int(a) == jj and int(b) == ll for a, b in pairs) else "does not match"
     head = (f"S[{i}, j, l]: query {labels[i]}; {len(pairs)} matching pairs hold {mass:.1%} of the weight; "
             f"top pair ({jj}, {ll}) {hit}")
     tidy(fig, title or head, height)

@@ -1,6 +1,6 @@
 """3-way attention views for one 2-simplicial head: a slice of S[i, j, l] as a heatmap, the mask slice (which
 (j, l) query i may read; a leaky mask shows its future pairs in red), the top triples as triangles over the
-token strip, and the per-head "3-wayness" KL(S[i] || Σ_l S[i] ⊗ Σ_j S[i]) (RESEARCH.md §2, ANCHORS.md).
+token strip, and the per-head joint spread (mutual information) KL(S[i] || Σ_l S[i] ⊗ Σ_j S[i]).
 
 Only (T, T) slices come in; the (T, T, T) pattern is never built here.
     >>> fig = slice_heatmap(np.full((3, 3), 1 / 9), list("abc"), allowed=np.ones((3, 3), bool))
@@ -124,19 +124,22 @@ def triangles_figure(tokens, i: int, triples, *, title: str = "", margin: int = 
 
 
 def threeway_bar(scores, titles=None, *, highlight: int | None = None) -> go.Figure:
-    """Per-head 3-wayness: KL of the joint S[i] from the product of its marginals, averaged over queries (nats)."""
+    """Per-head joint spread (mutual information): KL of S[i] from the product of its marginals, mean over queries.
+
+    Not a test of 3-way computation (a head that sharply picks one pair scores ≈ 0); see hoviz.threeway.interaction_kl.
+    """
     s = np.asarray(scores, dtype=np.float64)
     titles = list(titles) if titles is not None else [f"head {h}" for h in range(len(s))]
     colors = ["#ff7f0e" if h == highlight else "#9467bd" for h in range(len(s))]
     fig = go.Figure(go.Bar(x=titles, y=as_f32(s), marker_color=colors,
                            hovertemplate="%{x}: %{y:.4f} nats<extra></extra>"))
-    fig.update_layout(title="3-wayness per head (0: the pair factorises)", height=300,
+    fig.update_layout(title="Joint spread (mutual information) per head; 0: S[i] is a product", height=300,
                       yaxis_title="mean KL(S[i] || Σ_l S ⊗ Σ_j S), nats", margin={"l": 60, "r": 10, "t": 40, "b": 10})
     return fig
 
 
 def threeway_profile(score, tokens, *, i: int | None = None) -> go.Figure:
-    """3-wayness of each query position of one head, (T,), with the chosen query marked."""
+    """Joint spread (mutual information) of each query position of one head, (T,), with the chosen query marked."""
     s = np.asarray(score, dtype=np.float64)
     T = len(s)
     fig = go.Figure(go.Scatter(x=np.arange(T), y=as_f32(s), mode="lines+markers", marker={"size": 4},
@@ -144,6 +147,6 @@ def threeway_profile(score, tokens, *, i: int | None = None) -> go.Figure:
                                                                           "<extra></extra>"))
     if i is not None:
         fig.add_vline(x=i, line_dash="dash", line_color="#ff7f0e")
-    fig.update_layout(title="3-wayness per query position", xaxis_title="query i", yaxis_title="KL, nats", height=300,
+    fig.update_layout(title="Joint spread (mutual information) per query position", xaxis_title="query i", yaxis_title="KL, nats", height=300,
                       margin={"l": 60, "r": 10, "t": 40, "b": 10})
     return fig
