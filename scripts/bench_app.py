@@ -312,7 +312,7 @@ def main(argv=None) -> int:
                                      "Plotly charts drawn and the script idle; bytes = HTTP response bodies as "
                                      "transferred + websocket frames received"}}
         res["server"] = server_reruns(directory, names, a.chars, a.repeats)
-        res["browser"] = {"attention": {}, "model_switch": {}, "t512": {}} if a.skip_browser else \
+        res["browser"] = {"attention": {}, "model_switch": {}, "t512": {}, "navigate": {}} if a.skip_browser else \
             browser_runs(directory, names + [SYNTHETIC, *extra], a.chars, artifacts, a.repeats)
     res["machine"]["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     res["summary"] = summarise(res)
