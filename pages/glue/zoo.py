@@ -36,8 +36,9 @@ def run_token():
     return getattr(ctx, "cursors", None) if ctx is not None else None
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_resource(show_spinner=False, max_entries=256)
 def _entry(ref: ModelRef) -> ZooEntry:
+    """Shared, not copied per call (a sidecar with a long training curve would be unpickled every run): read-only."""
     return zoo_entry(ref)
 
 
