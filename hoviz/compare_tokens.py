@@ -89,15 +89,20 @@ def check_same_vocab(ckpts) -> None:
 
 
 @torch.no_grad()
-def compare_on_prompt(ckpts, ids) -> PromptComparison:
-    """Per-token loss of each checkpoint's model on the prompt `ids` (T token ids)."""
+def compare_on_prompt(ckpts, ids, targets=None) -> PromptComparison:
+    """Per-token loss of each checkpoint's model on the prompt `ids` (T token ids). Text: entry t is the loss of
+    ids[t] given ids[:t]. Match prompts: pass `targets` (T label tokens, -1 unscored); entry t is the label's loss."""
     if len(ckpts) < 2:
         raise EvidenceError(f"compare needs two or more models, got {len(ckpts)}")
     check_same_vocab(ckpts)
     x = torch.as_tensor(ids, dtype=torch.long)[None]  # (1, T)
-    tgt = torch.cat([x[:, 1:], torch.full((1, 1), -1)], 1)  # the next token; none after the last
-    rows = [token_losses(c.model(x), tgt)[0].numpy() for c in ckpts]  # (T,) each: loss of ids[t+1] at t
-    losses = np.stack([np.concatenate([[np.nan], r[:-1]]) for r in rows])  # (M, T): aligned to the predicted token
+    if targets is not None:
+        tgt = torch.as_tensor(targets, dtype=torch.long)[None]
+        losses = np.stack([token_losses(c.model(x), tgt)[0].numpy() for c in ckpts])  # (M, T)
+    else:
+        tgt = torch.cat([x[:, 1:], torch.full((1, 1), -1)], 1)  # the next token; none after the last
+        rows = [token_losses(c.model(x), tgt)[0].numpy() for c in ckpts]  # (T,) each: loss of ids[t+1] at t
+        losses = np.stack([np.concatenate([[np.nan], r[:-1]]) for r in rows])  # (M, T): aligned to the predicted token
     return PromptComparison([c.name for c in ckpts], [str(t) for t in ckpts[0].tokenizer.tokens(list(ids))], losses)
 
 
@@ -161,9 +166,9 @@ def compare_held_out(ckpts, sample: Sample | None = None, base: int = 0, other: 
     d = losses[other] - losses[base]  # (S, T)
     ok = ~np.isnan(losses).any(0)
     T = sample.x.shape[1]
-    pos = np.broadcast_to(np.searchsorted(POSITION_EDGES, np.arange(T), side="right") - 1, d.shape)
-    edges = [e for e in POSITION_EDGES if e < T] + [T]
-    pos_names = [f"{a}-{b - 1}" for a, b in itertools.pairwise(edges)]
+    edges = list(range(T + 1)) if T <= 16 else [e for e in POSITION_EDGES if e < T] + [T]  # short: every position
+    pos = np.broadcast_to(np.searchsorted(edges, np.arange(T), side="right") - 1, d.shape)
+    pos_names = [f"{a}" if b == a + 1 else f"{a}-{b - 1}" for a, b in itertools.pairwise(edges)]
     out = HeldOutComparison([c.name for c in ckpts], sample.description, base, other,
                             [float(m[ok].mean()) for m in losses], float(d[ok].mean()), window_se(d, ok),
                             by_window_position=bucket_rows(pos, pos_names, losses, base, other))

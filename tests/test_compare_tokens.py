@@ -57,6 +57,16 @@ def test_prompt_losses_match_surprisal_and_wins_are_wins(pair):
     assert all(np.isclose(w.delta, -d[w.position]) for w in losses)
 
 
+def test_prompt_losses_with_label_targets(pair):
+    ids = TOK.encode(TEXT[:8])
+    targets = [-1, 3, 4, 5, 6, 7, 8, 9]
+    cmp = compare_on_prompt(pair, ids, targets)
+    logits = pair[1].model(torch.tensor([ids]))[0].detach()
+    want = -torch.log_softmax(logits, -1)[torch.arange(1, 8), torch.tensor(targets[1:])]
+    assert np.isnan(cmp.losses[1, 0])
+    np.testing.assert_allclose(cmp.losses[1, 1:], want.numpy(), rtol=1e-5)
+
+
 def test_word_position_and_repeat_distance_buckets():
     s = "ab cab!"
     chars = np.array([list(s[:-1])], dtype=object)  # inputs x_t
@@ -86,6 +96,9 @@ def test_held_out_summary_partitions_the_tokens(pair):
     assert c.mean_delta == pytest.approx(c.mean_loss[1] - c.mean_loss[0])
     assert all(w.delta < 0 for w in c.top_wins) and len(c.top_wins) <= 10
     assert c.to_dict()["models"] == ["a-dense", "b-simplicial2"]
+    assert [r.bucket for r in c.by_window_position] == ["0-7", "8-15", "16-31"]
+    short = compare_held_out(pair, text_sample(ids, 6, 5, 0, "short windows"))
+    assert [r.bucket for r in short.by_window_position] == ["0", "1", "2", "3", "4"]
 
 
 def test_models_must_share_a_vocabulary(pair):

@@ -38,13 +38,18 @@ def test_per_head_float32_matches_definition(w1, w2):
     assert max(r.errors.values()) < 1e-5
 
 
-@pytest.mark.parametrize("order", ["j", "l"])
-def test_grouped_both_loop_orders(order):
-    _check(1, 6, 2, 11, 16, 4, 9, torch.float32, tiles=Tiles(WIDE, SMALL, WIDE, SMALL, order), seed=1)
+@pytest.mark.parametrize("order,kv1", [("j", "rows"), ("l", "rows"), ("j", "tiles")])
+def test_grouped_both_loop_orders_both_dk1_kernels(order, kv1):
+    _check(1, 6, 2, 11, 16, 4, 9, torch.float32, tiles=Tiles(WIDE, SMALL, WIDE, SMALL, order, kv1), seed=1)
 
 
 def test_group_fills_rows_of_several_positions():
     _check(1, 3, 1, 13, 32, None, 5, torch.float32, tiles=Tiles(WIDE, WIDE, SMALL, WIDE), seed=2)
+
+
+def test_one_position_per_program_takes_the_unmasked_tiles():
+    """16 heads per K/V head, 16 rows per program: whole windows of inner keys run without the mask."""
+    _check(1, 16, 1, 35, 16, 3, 20, torch.float32, tiles=Tiles(SMALL, SMALL, SMALL, SMALL), seed=5)
 
 
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])

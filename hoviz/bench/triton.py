@@ -155,9 +155,18 @@ def _fmt(r: Row) -> str:
             f"{res}{extra}")
 
 
-def sweep(out: Path = OUT, Ts=(2048, 8192, 16384), pytorch_T=(2048,), budget_s: float = 400.0) -> dict:
-    """The issue's table: grouped and per-head, windows (32, 512) and (64, 64), D 128 and 64, fwd and fwd+bwd."""
+def sweep(out: Path = OUT, Ts=(8192, 2048, 16384), pytorch_T=(2048,), budget_s: float = 400.0,
+          tuned: dict | None = None) -> dict:
+    """The issue's table: grouped and per-head, windows (32, 512) and (64, 64), D 128 and 64, fwd and fwd+bwd.
+
+    `tuned` maps (layout or "zoo", passes) to the Tiles a tile sweep found fastest; default_tiles elsewhere.
+    """
     from hoviz.kernels.tuning import default_tiles
+
+    tuned = tuned or {}
+
+    def tiles_for(layout, passes, D, G):
+        return tuned.get((layout, passes)) or default_tiles(D, G)
 
     t0 = time.time()
     rows: list[Row] = []
@@ -186,18 +195,22 @@ def sweep(out: Path = OUT, Ts=(2048, 8192, 16384), pytorch_T=(2048,), budget_s: 
     for B, H, T in ((64, 4, 128), (64, 4, 512)):  # the zoo's models, full causal
         for passes in ("forward", "forward+backward"):
             for impl in ("triton", "pytorch", "sdpa"):
-                add(Row(impl, "per-head", passes, B, H, H, T, 64, None, None), reps=20)
+                tiles = tiles_for("zoo", passes, 64, 1)
+                add(Row(impl, "per-head", passes, B, H, H, T, 64, None, None,
+                        tiles=str(tiles) if impl == "triton" else None), reps=3 if impl == "pytorch" else 20,
+                    n_sets=1 if impl == "pytorch" else 3, tiles=tiles)
     for T in Ts:
         for layout, B, Hq, Hkv in (("grouped", 4, 64, 1), ("per-head", 4, 16, 16)):
             for D in (128, 64):
                 for w1, w2 in ((32, 512), (64, 64)):
-                    tiles = default_tiles(D, Hq // Hkv)
                     for passes in ("forward", "forward+backward"):
+                        tiles = tiles_for(layout, passes, D, Hq // Hkv)
                         r = Row("triton", layout, passes, B, Hq, Hkv, T, D, w1, w2, tiles=str(tiles))
                         r.useful_fraction = round(useful_fraction(T, Hq // Hkv, w1, w2, tiles.fwd.block_m,
                                                                   tiles.fwd.block_n), 3)
                         add(r, tiles=tiles, reps=5 if T > 8192 else 10)
-                        if T in pytorch_T and D == 128:
+                        if (T in pytorch_T or (T == 8192 and passes == "forward" and (w1, w2) == (32, 512))) \
+                                and D == 128:
                             add(Row("pytorch", layout, passes, B, Hq, Hkv, T, D, w1, w2), n_sets=1, reps=3)
                 for passes in ("forward", "forward+backward"):
                     add(Row("sdpa", layout, passes, B, Hq, Hq, T, D, None, None), reps=10)
@@ -212,13 +225,29 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m hoviz bench --cuda", description=__doc__.splitlines()[0])
     p.add_argument("--cuda", action="store_true")
     p.add_argument("--out", default=str(OUT))
-    p.add_argument("--T", default="2048,8192,16384", help="comma-separated sequence lengths")
+    p.add_argument("--T", default="8192,2048,16384", help="comma-separated sequence lengths")
     p.add_argument("--budget-s", type=float, default=400.0, help="stop measuring (rows marked skipped) after this")
+    p.add_argument("--tune", default="", help="tile-sweep these shapes first (hoviz.bench.triton_tiles.SHAPES) and "
+                                              "use the fastest tiles; writes <out>-tiles.json")
     a, _ = p.parse_known_args(argv)
     if not torch.cuda.is_available():
         print("--cuda: no CUDA device here", flush=True)
         return 2
-    sweep(Path(a.out), tuple(int(t) for t in a.T.split(",")), budget_s=a.budget_s)
+    tuned = {}
+    if a.tune:
+        from hoviz.bench.triton_tiles import SHAPES, best_tiles, sweep_shape
+
+        sweep_rows = []
+        for name in a.tune.split(","):
+            rows = sweep_shape(name)
+            sweep_rows += rows
+            key = "zoo" if SHAPES[name][6] is None else SHAPES[name][0]
+            for passes in ("forward", "forward+backward"):
+                if best_tiles(rows, passes):
+                    tuned[(key, passes)] = best_tiles(rows, passes)
+            Path(a.out).with_suffix(".tiles.json").write_text(json.dumps({"rows": sweep_rows}, indent=1) + "\n")
+        print("tuned:", {k: str(v) for k, v in tuned.items()}, flush=True)
+    sweep(Path(a.out), tuple(int(t) for t in a.T.split(",")), budget_s=a.budget_s, tuned=tuned)
     print(f"wrote {a.out}")
     return 0
 

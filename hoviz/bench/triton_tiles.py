@@ -16,11 +16,11 @@ import torch
 from hoviz.bench.triton import Row, _fmt, measure, useful_fraction
 from hoviz.kernels.tuning import Tile, Tiles, default_tiles
 
-# in the other loop order the small window's keys come in tiles: small ones waste less
-OTHER_ORDER = [Tile(64, 32, 4, 3), Tile(32, 32, 4, 3), Tile(64, 64, 4, 3), Tile(128, 32, 8, 3)]
-FWD = [Tile(128, 64, 8, 3), Tile(64, 64, 4, 3), Tile(128, 128, 8, 2), Tile(128, 64, 8, 2), Tile(64, 128, 4, 2),
-       Tile(128, 32, 4, 3)]
-BWD = [Tile(64, 64, 4, 2), Tile(64, 64, 8, 2), Tile(128, 64, 8, 2), Tile(64, 128, 8, 2), Tile(32, 64, 4, 2)]
+# forward candidates per loop order (in the "l" order the small window's keys come in tiles: small ones waste less)
+FWD = {"j": [Tile(64, 64, 4, 3), Tile(64, 64, 4, 4), Tile(64, 128, 4, 3), Tile(32, 64, 4, 3)],
+       "l": [Tile(64, 32, 4, 3), Tile(32, 32, 4, 3)]}
+BWD = [Tile(64, 64, 4, 2), Tile(32, 64, 4, 2), Tile(64, 32, 4, 3)]  # all backward kernels
+KV1 = [Tile(64, 128, 8, 2), Tile(32, 64, 4, 3)]  # dK1/dV1 "rows" kernel
 SHAPES = {  # name -> (layout, B, Hq, Hkv, T, D, w1, w2)
     "grouped-d128": ("grouped", 4, 64, 1, 8192, 128, 32, 512),
     "perhead-d128": ("per-head", 4, 16, 16, 8192, 128, 32, 512),
@@ -29,10 +29,20 @@ SHAPES = {  # name -> (layout, B, Hq, Hkv, T, D, w1, w2)
 }
 
 
+def best_tiles(rows: list[dict], passes: str) -> Tiles | None:
+    """The fastest measured tiles of these sweep rows for one pass."""
+    done = [r for r in rows if r["passes"] == passes and r["ms"]]
+    if not done:
+        return None
+    spec = min(done, key=lambda r: r["ms"])["tiles_spec"]
+    return Tiles(**{k: Tile(**v) if isinstance(v, dict) else v for k, v in spec.items()})
+
+
 def sweep_shape(name: str, orders=("j", "l"), fwd=FWD, bwd=BWD, reps=5) -> list[dict]:
     """Every candidate on one shape; returns rows as dicts (best forward first used for the backward sweep)."""
     layout, B, Hq, Hkv, T, D, w1, w2 = SHAPES[name]
     base = default_tiles(D, Hq // Hkv)
+    orders = orders[:1] if layout == "grouped" else orders  # a head group fills the rows: the small window outside
     out = []
 
     def run(tiles, passes):
@@ -40,23 +50,29 @@ def sweep_shape(name: str, orders=("j", "l"), fwd=FWD, bwd=BWD, reps=5) -> list[
         r.useful_fraction = round(useful_fraction(T, Hq // Hkv, w1, w2, tiles.fwd.block_m, tiles.fwd.block_n), 3)
         measure(r, tiles=tiles, reps=reps)
         print(f"[{name}] {_fmt(r)}", flush=True)
-        out.append({"shape": name, **asdict(r)})
+        out.append({"shape": name, **asdict(r), "tiles_spec": asdict(tiles)})
         return r
 
     best = None
     for order in orders:
-        for t in fwd if order == orders[0] else OTHER_ORDER:
+        for t in fwd[order]:
             r = run(replace(base, fwd=t, order=order), "forward")
             if r.ms and (best is None or r.ms < best[0]):
                 best = (r.ms, t, order)
     if best is None:
         return out
     _, t_fwd, order = best
-    best_b = None  # (the dQ kernel's tile apart from the dK/dV kernels' is left to a later sweep)
-    for t in bwd:  # one tile for all three backward kernels at a time
-        r = run(Tiles(t_fwd, t, t, t, order), "forward+backward")
+    best_b = None
+    for t in bwd:  # one tile for all backward kernels at a time
+        tiles = Tiles(t_fwd, t, t, t, order)
+        r = run(tiles, "forward+backward")
         if r.ms and (best_b is None or r.ms < best_b[0]):
-            best_b = (r.ms, t)
+            best_b = (r.ms, tiles)
+    if best_b is None:
+        return out
+    for t in KV1:  # then the dK1/dV1 kernel's own tile, and the tile kernel in its place
+        run(replace(best_b[1], bwd_kv1=t), "forward+backward")
+    run(replace(best_b[1], kv1="tiles"), "forward+backward")
     return out
 
 

@@ -13,7 +13,12 @@ import torch
 import triton
 
 from hoviz.errors import AttentionInputError
-from hoviz.kernels.backward import simplicial_bwd_kv_kernel, simplicial_bwd_q_kernel
+from hoviz.kernels.backward import (
+    simplicial_bwd_k1_kernel,
+    simplicial_bwd_kv_kernel,
+    simplicial_bwd_q_kernel,
+    simplicial_delta_kernel,
+)
 from hoviz.kernels.forward import LOG2E, simplicial_fwd_kernel
 from hoviz.kernels.tuning import Tiles, default_tiles
 
@@ -86,7 +91,8 @@ def _backward(do, q, k1, k2, v1, v2, out, lse, W1, W2, tiles: Tiles):
     B, Hq, T, D = q.shape
     Hkv = k1.shape[1]
     G = Hq // Hkv
-    delta = (do.float() * out.float()).sum(-1)  # (B, Hq, T): dO_i · o_i
+    delta = _empty((B, Hq, T), q, torch.float32)  # (B, Hq, T): dO_i · o_i
+    simplicial_delta_kernel[(triton.cdiv(B * Hq * T, 64),)](out, do, delta, B * Hq * T, D=D, BLOCK=64)
     scales = (LOG2E / math.sqrt(D), 1.0 / math.sqrt(D))
     prec = _precision(q.dtype)
     dq = _empty(q.shape, q)
@@ -95,8 +101,15 @@ def _backward(do, q, k1, k2, v1, v2, out, lse, W1, W2, tiles: Tiles):
         q, k1, k2, v1, v2, do, lse, delta, dq, *q.stride()[:3], *k1.stride()[:3], T, G, W1, W2, *scales,
         D=D, BLOCK_M=t.block_m, BLOCK_L=t.block_n, PRECISION=prec, num_warps=t.warps, num_stages=t.stages)
     dk1, dk2, dv1, dv2 = (_empty(k1.shape, k1) for _ in range(4))
-    for t, (ka, kb, va, vb, wa, wb, dk, dv) in ((tiles.bwd_kv2, (k1, k2, v1, v2, W1, W2, dk2, dv2)),
-                                                (tiles.bwd_kv1, (k2, k1, v2, v1, W2, W1, dk1, dv1))):
+    kv_jobs = [(tiles.bwd_kv2, (k1, k2, v1, v2, W1, W2, dk2, dv2))]
+    if tiles.kv1 == "tiles":
+        kv_jobs.append((tiles.bwd_kv1, (k2, k1, v2, v1, W2, W1, dk1, dv1)))
+    else:
+        t = tiles.bwd_kv1
+        simplicial_bwd_k1_kernel[(T, Hkv, B)](
+            q, k1, k2, v1, v2, do, lse, delta, dk1, dv1, *q.stride()[:3], *k1.stride()[:3], T, G, W1, W2, *scales,
+            D=D, BLOCK_M=t.block_m, BLOCK_L=t.block_n, PRECISION=prec, num_warps=t.warps, num_stages=t.stages)
+    for t, (ka, kb, va, vb, wa, wb, dk, dv) in kv_jobs:
         simplicial_bwd_kv_kernel[(triton.cdiv(T, t.block_m), Hkv, B)](
             q, ka, kb, va, vb, do, lse, delta, dk, dv, *q.stride()[:3], *k1.stride()[:3], T, G, wa, wb, *scales,
             D=D, BLOCK_L=t.block_m, BLOCK_N=t.block_n, PRECISION=prec, num_warps=t.warps, num_stages=t.stages)

@@ -43,6 +43,32 @@ def _mul(a, b):
 
 
 @triton.jit
+def _fwd_tiles(qk, ok_j, i, m, s_sum, acc_j, K2, V2, skt, T, W2, qk_scale, lo, hi,
+               D: tl.constexpr, BLOCK_L: tl.constexpr, MASK: tl.constexpr, PRECISION: tl.constexpr):
+    """Online softmax over the inner-key tiles [lo, hi) for one outer key; MASK False: all keys allowed, no checks."""
+    d = tl.arange(0, D)
+    for l0 in range(lo, hi, BLOCK_L):
+        l = l0 + tl.arange(0, BLOCK_L)  # (BLOCK_L,)
+        if MASK:
+            k2 = tl.load(K2 + l[:, None] * skt + d[None, :], mask=(l < T)[:, None], other=0.0)  # (BLOCK_L, D)
+            v2 = tl.load(V2 + l[:, None] * skt + d[None, :], mask=(l < T)[:, None], other=0.0)  # (BLOCK_L, D)
+        else:
+            k2 = tl.load(K2 + l[:, None] * skt + d[None, :])
+            v2 = tl.load(V2 + l[:, None] * skt + d[None, :])
+        s = _mm(qk, tl.trans(k2), PRECISION) * qk_scale  # (BLOCK_M, BLOCK_L), base 2
+        if MASK:
+            ok = ok_j[:, None] & (l[None, :] <= i[:, None]) & (l[None, :] > i[:, None] - W2)
+            s = tl.where(ok, s, float("-inf"))
+        m_new = tl.maximum(m, tl.max(s, 1))
+        alpha = tl.exp2(m - m_new)
+        p = tl.exp2(s - m_new[:, None])  # (BLOCK_M, BLOCK_L)
+        s_sum = s_sum * alpha + tl.sum(p, 1)
+        acc_j = _mma(p.to(V2.dtype.element_ty), v2, acc_j * alpha[:, None], PRECISION)  # (BLOCK_M, D)
+        m = m_new
+    return m, s_sum, acc_j
+
+
+@triton.jit
 def simplicial_fwd_kernel(
     Q, K1, K2, V1, V2, O, LSE,
     sqb, sqh, sqt, skb, skh, skt, sob, soh, sot,
@@ -63,7 +89,6 @@ def simplicial_fwd_kernel(
     acc = tl.zeros([BLOCK_M, D], tl.float32)
     j_lo = tl.maximum(i_first - W1 + 1, 0)
     l_lo = tl.maximum(i_first - W2 + 1, 0)
-    l_idx = tl.arange(0, BLOCK_L)
     for j in range(j_lo, i_last + 1):
         k1j = tl.load(K1 + kv + j * skt + d)  # (D,)
         v1j = tl.load(V1 + kv + j * skt + d)  # (D,)
@@ -71,19 +96,18 @@ def simplicial_fwd_kernel(
         ok_j = live & (j <= i) & (j > i - W1)  # (BLOCK_M,)
         m_j = m  # acc is relative to exp2(m_j), acc_j to exp2(m)
         acc_j = tl.zeros([BLOCK_M, D], tl.float32)  # Σ_l P v2_l for this j
-        for l0 in range(l_lo, i_last + 1, BLOCK_L):
-            l = l0 + l_idx  # (BLOCK_L,)
-            k2 = tl.load(K2 + kv + l[:, None] * skt + d[None, :], mask=(l < T)[:, None], other=0.0)  # (BLOCK_L, D)
-            v2 = tl.load(V2 + kv + l[:, None] * skt + d[None, :], mask=(l < T)[:, None], other=0.0)  # (BLOCK_L, D)
-            s = _mm(qk, tl.trans(k2), PRECISION) * qk_scale  # (BLOCK_M, BLOCK_L), base 2
-            ok = ok_j[:, None] & (l[None, :] <= i[:, None]) & (l[None, :] > i[:, None] - W2)
-            s = tl.where(ok, s, float("-inf"))
-            m_new = tl.maximum(m, tl.max(s, 1))
-            alpha = tl.exp2(m - m_new)
-            p = tl.exp2(s - m_new[:, None])  # (BLOCK_M, BLOCK_L)
-            s_sum = s_sum * alpha + tl.sum(p, 1)
-            acc_j = _mma(p.to(V2.dtype.element_ty), v2, acc_j * alpha[:, None], PRECISION)  # (BLOCK_M, D)
-            m = m_new
+        # tiles where every row may read every key (j allowed for all rows) skip the mask
+        j_all = (j > i_last - W1) & (j <= i_first)
+        mid_lo = l_lo + tl.cdiv(tl.maximum(i_last - W2 + 1 - l_lo, 0), BLOCK_L) * BLOCK_L
+        mid_hi = mid_lo + tl.maximum(i_first + 1 - mid_lo, 0) // BLOCK_L * BLOCK_L
+        mid_lo = tl.where(j_all, mid_lo, i_last + 1)
+        mid_hi = tl.where(j_all, mid_hi, i_last + 1)
+        m, s_sum, acc_j = _fwd_tiles(qk, ok_j, i, m, s_sum, acc_j, K2 + kv, V2 + kv, skt, T, W2, qk_scale,
+                                     l_lo, mid_lo, D, BLOCK_L, True, PRECISION)
+        m, s_sum, acc_j = _fwd_tiles(qk, ok_j, i, m, s_sum, acc_j, K2 + kv, V2 + kv, skt, T, W2, qk_scale,
+                                     mid_lo, mid_hi, D, BLOCK_L, False, PRECISION)
+        m, s_sum, acc_j = _fwd_tiles(qk, ok_j, i, m, s_sum, acc_j, K2 + kv, V2 + kv, skt, T, W2, qk_scale,
+                                     mid_hi, i_last + 1, D, BLOCK_L, True, PRECISION)
         acc = acc * tl.exp2(m_j - m)[:, None] + acc_j * v1j[None, :].to(tl.float32)  # += v1_j ⊙ Σ_l P v2_l
     s_sum = tl.where(live, s_sum, 1.0)
     out = acc / s_sum[:, None]

@@ -21,13 +21,14 @@ class Tile:
 
 @dataclass(frozen=True)
 class Tiles:
-    """Launch shapes of the three kernels; `order` "j" keeps k1 (window w1) in the scalar outer loop, "l" swaps."""
+    """Launch shapes of the kernels; `order` "j" keeps k1 (window w1) in the scalar outer loop, "l" swaps."""
 
     fwd: Tile = Tile()
     bwd_q: Tile = Tile()
     bwd_kv2: Tile = Tile()  # tile of k2/v2 keys (block_m) x query-row chunks (block_n), scalar loop over k1
-    bwd_kv1: Tile = Tile()  # the same with the roles swapped, for dK1 and dV1
+    bwd_kv1: Tile = Tile()  # dK1/dV1: "rows" kernel (block_m rows, block_n inner keys) or the swapped tile kernel
     order: str = "auto"
+    kv1: str = "rows"  # "rows" (one program per outer key) or "tiles" (bwd_kv2's kernel with the roles swapped)
 
 
 def default_tiles(D: int, G: int, *, interpret: bool = False) -> Tiles:
