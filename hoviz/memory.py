@@ -107,8 +107,3 @@ def peak_forward_memory(model, T: int, traced: bool = False, seed: int = 0) -> M
     return MemoryMeasurement(T=T, peak_bytes=int(tracker.peak), weight_bytes=int(weight_bytes), ops=tracker.ops,
                              seconds=seconds, traced=traced)
 
-
-def memory_curve(model, lengths, traced: bool = False) -> list[MemoryMeasurement]:
-    """:func:`peak_forward_memory` at each length that fits the model's block size (others skipped)."""
-    return [peak_forward_memory(model, int(T), traced=traced) for T in lengths
-            if 1 <= int(T) <= model.config.block_size]

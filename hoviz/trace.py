@@ -18,6 +18,7 @@ import torch
 
 from hoviz.hooks import HookPoint, capturing
 from hoviz.mixers import COMPLEX_MIXERS
+from hoviz.records import SimplicialStats, TracedComplex
 from hoviz.threeway import SimplicialHead, entropy
 
 WHAT = ("resid", "pattern", "qk", "complex")
@@ -44,18 +45,18 @@ class Trace:
     def pattern(self, layer: int) -> torch.Tensor:
         """Pairwise pattern (B, H, T, T): a dense layer's attention, or a 2-simplicial layer's Σ_l S marginal."""
         if self.model.blocks[layer].kind == "simplicial2":
-            return self.simplicial_stats(layer)["marginal_j"]
+            return self.simplicial_stats(layer).marginal_j
         return self._get(f"blocks.{layer}.mixer.hook_pattern")
 
-    def simplicial_stats(self, layer: int) -> dict:
+    def simplicial_stats(self, layer: int) -> SimplicialStats:
         """A 2-simplicial layer's marginals Σ_l S, Σ_j S (B, H, T, T) and row entropies H(S[i]) (B, H, T), computed
         in the forward pass itself."""
-        return self._get(f"blocks.{layer}.mixer.hook_stats")
+        return SimplicialStats.of(self._get(f"blocks.{layer}.mixer.hook_stats"))
 
     def threeway(self, layer: int) -> torch.Tensor:
         """3-wayness KL(S[i] || Σ_l S[i] ⊗ Σ_j S[i]) = H(Σ_l S) + H(Σ_j S) − H(S[i]) per query, (B, H, T), nats."""
         st = self.simplicial_stats(layer)
-        return (entropy(st["marginal_j"]) + entropy(st["marginal_l"]) - st["entropy"]).clamp_min(0.0)
+        return (entropy(st.marginal_j) + entropy(st.marginal_l) - st.entropy).clamp_min(0.0)
 
     def simplicial(self, layer: int, batch: int = 0, head: int | None = 0) -> SimplicialHead:
         """One 2-simplicial head's pattern (or, with head=None, all heads of the layer at once), to slice on demand."""
@@ -63,12 +64,13 @@ class Trace:
         if head is not None:
             qk = qk[:, head]  # (3, T, D)
         mixer = self.model.blocks[layer].mixer
-        lse = self.cache.get(f"blocks.{layer}.mixer.hook_stats", {}).get("lse")  # (B, H, T) when the kernel gave it
+        stats = self.cache.get(f"blocks.{layer}.mixer.hook_stats")
+        lse = None if stats is None else SimplicialStats.of(stats).lse  # (B, H, T) when the kernel gave it
         if lse is not None:
             lse = lse[batch] if head is None else lse[batch, head]
         return SimplicialHead(qk[0], qk[1], qk[2], w1=mixer.w1, w2=mixer.w2, mask=mixer.mask, _lse=lse)
 
-    def complex(self, layer: int, batch: int = 0) -> dict:
+    def complex(self, layer: int, batch: int = 0) -> TracedComplex:
         """The complex the simplicial mixer built for sequence `batch`, in numpy (hoviz.topology's trace form)."""
         c = {k: v[batch].cpu().numpy() for k, v in self._get(f"blocks.{layer}.mixer.hook_complex").items()}
         T = c["edge_index"].shape[0]
@@ -76,10 +78,8 @@ class Trace:
         edges = np.stack([c["edge_index"][c["edge_ok"]], i_e[c["edge_ok"]]], axis=1).reshape(-1, 2)
         i_t = np.broadcast_to(np.arange(T)[:, None], c["tri_ok"].shape)
         tri = np.concatenate([c["tri_index"][c["tri_ok"]], i_t[c["tri_ok"]][:, None]], axis=1).reshape(-1, 3)
-        return {"num_vertices": T, "edges": edges.astype(np.int64),
-                "edge_weights": c["edge_weight"][c["edge_ok"]].astype(np.float64),
-                "triangles": tri.astype(np.int64),
-                "triangle_weights": c["tri_weight"][c["tri_ok"]].astype(np.float64)}
+        return TracedComplex(T, edges.astype(np.int64), c["edge_weight"][c["edge_ok"]].astype(np.float64),
+                             tri.astype(np.int64), c["tri_weight"][c["tri_ok"]].astype(np.float64))
 
 
 def hook_names(model, layers=None, what=WHAT) -> list[str]:

@@ -7,71 +7,62 @@ import numpy as np
 import streamlit as st
 
 from hoviz.mixers import COMPLEX_MIXERS
-from hoviz.mixers.simplicial import simplicial_mask
-from hoviz.viz.attention import attention_graph, entropy_bar, graph_edges, head_entropy, head_heatmap, heads_grid
-from pages import common
+from hoviz.views import attention
+from pages.glue import cached, exports, frame, url_state, zoo
 
-common.ensure_frame()
+frame.ensure_frame()
 
 MARGINALS = {"j": "Σ_l S[i, j, l]: how much query i reads key j as its first key",
              "l": "Σ_j S[i, j, l]: how much query i reads key l as its second key"}
 
 st.header("Attention graph")
-lm = common.require_model()
-ids, tokens = common.require_tokens(lm)
+lm = zoo.require_model()
+ids, tokens = zoo.require_tokens(lm)
 T = len(ids)
-layer = common.layer_picker(lm)
+layer = zoo.layer_picker(lm)
 kind = lm.kinds[layer]
 
 which = "j"
 if kind == "simplicial2":
-    which = common.url_selectbox("Pairwise view of the 2-simplicial layer", list(MARGINALS), "marginal",
+    which = url_state.url_selectbox("Pairwise view of the 2-simplicial layer", list(MARGINALS), "marginal",
                                  radio=True, horizontal=True, format_func=MARGINALS.get)
-    mixer = lm.model.blocks[layer].mixer
-    allowed = simplicial_mask(T, mixer.w1, mixer.w2, mixer.mask).numpy().any(axis=2 if which == "j" else 1)
     st.caption("A 2-simplicial head attends to pairs (j, l); summing its 3-way pattern over one key gives an "
                "ordinary (T, T) attention matrix, shown here with the same views as a dense head. "
                "The full pattern is on the 3-way interactions page.")
 elif kind in COMPLEX_MIXERS:
-    allowed = np.tril(np.ones((T, T), dtype=bool), -1)
     st.caption("A gated-triangle or SCN layer has no heads: it lifts the tokens to a complex. Shown is its "
                "edge-affinity matrix: entry [i, j] is the weight of edge {j, i} born at token i (j < i); "
                "the triangles are on the simplicial complex page.")
-else:
-    allowed = np.tril(np.ones((T, T), dtype=bool))
+allowed = cached.allowed(lm.ref, T, layer, which)  # (T, T)
 
 with st.spinner(f"Tracing layer {layer} of {lm.name}..."):
-    patterns = common.pairwise(lm.key, ids, layer, which)  # (H, T, T)
+    patterns = cached.pairwise(lm.ref, ids, layer, which)  # (H, T, T)
 H = patterns.shape[0]
-head = 0 if kind in COMPLEX_MIXERS else common.head_picker(lm)
-titles = ["edge affinities"] if kind in COMPLEX_MIXERS else [f"head {h}" for h in range(H)]
+head = 0 if kind in COMPLEX_MIXERS else zoo.head_picker(lm)
+title = attention.head_titles(kind, H)[head]
 
 g1, g2 = st.columns([3, 1])
-common.plot(heads_grid(patterns, titles=titles, allowed=allowed), f"{lm.name}-L{layer}-heads", where=g1)
-entropies = head_entropy(patterns)
-common.plot(entropy_bar(entropies, titles, T=T, highlight=head if H > 1 else None), f"{lm.name}-L{layer}-entropy",
-            where=g2)
-
-st.subheader(f"L{layer} · {titles[head]}")
+st.subheader(f"L{layer} · {title}")
 c1, c2 = st.columns(2)
-common.plot(head_heatmap(patterns[head], tokens, allowed=allowed, title="adjacency matrix (grey: masked)"),
-            f"{lm.name}-L{layer}-h{head}-matrix", where=c1)
 with c2:
     o1, o2 = st.columns(2)
-    threshold = common.url_slider("Edge threshold", "thr", 0.0, 1.0, 0.1, step=0.01, where=o1,
-                                  help="draw edges whose weight is at least this")
-    layout = common.url_selectbox("Layout", ["circular", "spring"], "layout", where=o2,
-                                  help="circular: tokens in reading order clockwise; spring: weighted force layout")
-    with st.spinner("Laying out the graph..."):
-        graph = attention_graph(patterns[head], tokens, threshold=threshold, layout=layout, allowed=allowed)
-    common.plot(graph, f"{lm.name}-L{layer}-h{head}-graph")
+    threshold = url_state.url_slider("Edge threshold", "thr", 0.0, 1.0, 0.1, step=0.01, where=o1,
+                                     help="draw edges whose weight is at least this")
+    layout = url_state.url_selectbox("Layout", ["circular", "spring"], "layout", where=o2,
+                                     help="circular: tokens in reading order clockwise; spring: weighted force layout")
+with st.spinner("Laying out the graph..."):
+    figs = attention.figures(patterns, allowed, tokens, head, kind=kind, threshold=threshold, layout=layout)
+exports.plot(figs.grid, f"{lm.name}-L{layer}-heads", where=g1)
+exports.plot(figs.entropy, f"{lm.name}-L{layer}-entropy", where=g2)
+exports.plot(figs.matrix, f"{lm.name}-L{layer}-h{head}-matrix", where=c1)
+exports.plot(figs.graph, f"{lm.name}-L{layer}-h{head}-graph", where=c2)
 
-edges = graph_edges(patterns[head], threshold, allowed=allowed)
+entropies, edges = figs.entropies, figs.edges
 d1, d2 = st.columns(2)
-common.download_npz("Download the layer's matrices (NPZ)", {"patterns": patterns, "ids": np.array(ids),
+exports.download_npz("Download the layer's matrices (NPZ)", {"patterns": patterns, "ids": np.array(ids),
                                                             "tokens": np.array(tokens), "entropy": entropies},
                     f"{lm.name}-L{layer}-attention.npz", key="dl-npz", where=d1)
-common.download_json("Download the head's graph (JSON)",
+exports.download_json("Download the head's graph (JSON)",
                      {"model": lm.name, "layer": layer, "head": head, "kind": kind, "tokens": tokens,
                       "threshold": threshold, "edges": [{"source": j, "target": i, "weight": w} for j, i, w in edges]},
                      f"{lm.name}-L{layer}-h{head}-graph.json", key="dl-json", where=d2)

@@ -7,65 +7,66 @@ Only the slices on screen are computed (T² values each); the T³ pattern is nev
 import numpy as np
 import streamlit as st
 
-from hoviz.viz.threeway import mask_slice_figure, slice_heatmap, threeway_bar, threeway_profile, triangles_figure
-from pages import common
+from hoviz.views import threeway
+from hoviz.views.threeway import default_query
+from pages.glue import cached, exports, frame, url_state, zoo
 
-common.ensure_frame()
+frame.ensure_frame()
 
 st.header("3-way interactions")
-lm = common.require_model()
-layer = common.layer_picker(lm, kinds=("simplicial2",), label="2-simplicial layer")
+lm = zoo.require_model()
+layer = zoo.layer_picker(lm, kinds=("simplicial2",), label="2-simplicial layer")
 if layer is None:
-    having = common.models_with("simplicial2")
+    having = zoo.models_with("simplicial2")
     st.info(f"**{lm.name}** has no 2-simplicial layer (its mixers: {', '.join(lm.kinds)}). "
             + (f"Models with one: {', '.join(having)}; pick one in the sidebar." if having else
                "No installed model has one: train e.g. shakespeare-simplicial2 (`make zoo`)."))
     st.stop()
-ids, tokens = common.require_tokens(lm)
+ids, tokens = zoo.require_tokens(lm)
 T = len(ids)
-head = common.head_picker(lm)
+head = zoo.head_picker(lm)
+
+scores = cached.threeway_scores(lm.ref, ids, layer)  # (H, T)
 
 c1, c2 = st.columns([3, 1])
-i = common.url_slider("Query position i", "i", 0, T - 1, T - 1, where=c1)
-k = common.url_slider("Top triples", "triples", 1, 20, 8, where=c2)
+i = url_state.url_slider("Query position i", "i", 0, T - 1, default_query(scores, head), where=c1,
+                         help="opens on the query where this head is most 3-way")
+k = url_state.url_slider("Top triples", "triples", 1, 20, 8, where=c2)
 with st.spinner("Slicing the 3-way pattern..."):
-    S, allowed, triples = common.query_slice(lm.key, ids, layer, head, i, k)
+    S, allowed, triples = cached.query_slice(lm.ref, ids, layer, head, i, k)
 
 st.caption(f"Query i = {i} ({tokens[i]!r}) attends to pairs of keys (j, l) with one softmax over all pairs; "
            f"each row of the left map is a first key j, each column a second key l. Σ = {S.sum():.3f}.")
 a1, a2 = st.columns(2)
-common.plot(slice_heatmap(S, tokens, allowed=allowed, title=f"S[{i}, j, l]"),
-            f"{lm.name}-L{layer}-h{head}-S-i{i}", where=a1)
-common.plot(mask_slice_figure(allowed, i, tokens), f"{lm.name}-L{layer}-mask-i{i}", where=a2)
-common.plot(triangles_figure(tokens, i, triples), f"{lm.name}-L{layer}-h{head}-triples-i{i}")
+tri = st.container()
 
 st.subheader("Other orientations")
 o1, o2 = st.columns([1, 3])
-axis = common.url_selectbox("Fix", ["j", "l"], "axis", where=o1, radio=True,
-                            format_func=lambda a: f"key {a}: S[:, {a}, :]" if a == "j" else f"key {a}: S[:, :, {a}]")
-index = common.url_slider(f"Key position {axis}", "key", 0, T - 1, max(0, i - 1), where=o2)
+axis = url_state.url_selectbox("Fix", ["j", "l"], "axis", where=o1, radio=True,
+                               format_func=lambda a: f"key {a}: S[:, {a}, :]" if a == "j" else f"key {a}: S[:, :, {a}]")
+index = url_state.url_slider(f"Key position {axis}", "key", 0, T - 1, max(0, i - 1), where=o2)
+fixed = st.container()
 with st.spinner("Slicing..."):
-    K, k_allowed = common.key_slice(lm.key, ids, layer, head, axis, index)
-other = "l" if axis == "j" else "j"
-common.plot(slice_heatmap(K, tokens, allowed=k_allowed, ylabel="query i", xlabel=f"key {other}",
-                          title=f"S[:, {index}, :] (fixed j = {index})" if axis == "j" else
-                          f"S[:, :, {index}] (fixed l = {index})", colorscale="Greens"),
-            f"{lm.name}-L{layer}-h{head}-S-{axis}{index}")
+    K, k_allowed = cached.key_slice(lm.ref, ids, layer, head, axis, index)
+figs = threeway.figures(S, allowed, triples, K, k_allowed, scores, tokens, i, head, axis, index)
+name = f"{lm.name}-L{layer}"
+exports.plot(figs.slice, f"{name}-h{head}-S-i{i}", where=a1)
+exports.plot(figs.mask, f"{name}-mask-i{i}", where=a2)
+exports.plot(figs.triangles, f"{name}-h{head}-triples-i{i}", where=tri)
+exports.plot(figs.fixed_key, f"{name}-h{head}-S-{axis}{index}", where=fixed)
 
 st.subheader("How 3-way is each head?")
-with st.spinner("Scoring every head (KL of the joint from the product of its marginals)..."):
-    scores = common.threeway_scores(lm.key, ids, layer)  # (H, T)
 b1, b2 = st.columns(2)
-common.plot(threeway_bar(scores.mean(1), highlight=head), f"{lm.name}-L{layer}-threewayness", where=b1)
-common.plot(threeway_profile(scores[head], tokens, i=i), f"{lm.name}-L{layer}-h{head}-threeway-profile", where=b2)
+exports.plot(figs.heads, f"{name}-threewayness", where=b1)
+exports.plot(figs.profile, f"{name}-h{head}-threeway-profile", where=b2)
 
 d1, d2 = st.columns(2)
 arrays = {"S_query": S, "mask_query": allowed, f"S_fixed_{axis}": K, f"mask_fixed_{axis}": k_allowed,
           "threeway_kl": scores, "triples": np.array([(i, j, l, w) for j, l, w in triples]).reshape(-1, 4),
           "ids": np.array(ids), "tokens": np.array(tokens)}
-common.download_npz("Download slices (NPZ)", arrays, f"{lm.name}-L{layer}-h{head}-i{i}-threeway.npz",
+exports.download_npz("Download slices (NPZ)", arrays, f"{lm.name}-L{layer}-h{head}-i{i}-threeway.npz",
                     key="dl-npz", where=d1)
-common.download_json("Download triples and scores (JSON)",
+exports.download_json("Download triples and scores (JSON)",
                      {"model": lm.name, "layer": layer, "head": head, "i": i, "tokens": tokens,
                       "triples": [{"i": i, "j": j, "l": l, "weight": w} for j, l, w in triples],
                       "threeway_kl_per_head": scores.mean(1), "threeway_kl_per_query": scores[head]},

@@ -5,49 +5,49 @@ future half marked, and a verdict: red for a leak, green otherwise (RESEARCH.md 
 
 import streamlit as st
 
-from hoviz.audit import AuditReport
 from hoviz.viz.audit import influence_figure, suffix_figure, verdict
-from pages import common
+from hoviz.zoo import exhibit_text
+from pages.glue import cached, exports, frame, url_state, zoo
 
-common.ensure_frame()
+frame.ensure_frame()
 
 st.header("Causality audit")
-lm = common.require_model()
+lm = zoo.require_model()
 lengths = sorted({t for t in (8, 16, 32, 64, 128) if t <= lm.block_size} | {min(lm.block_size, 8)})
 c1, c2 = st.columns(2)
-T = common.url_selectbox("Sequence length T", lengths, "audit_T", 32 if 32 in lengths else lengths[-1], where=c1,
+T = url_state.url_selectbox("Sequence length T", lengths, "audit_T", 32 if 32 in lengths else lengths[-1], where=c1,
                          help="random sequences of this length; the audit runs T rows at once (one per cut t)")
-n_samples = common.url_slider("Random sequences", "samples", 1, 4, 1, where=c2)
+n_samples = url_state.url_slider("Random sequences", "samples", 1, 4, 1, where=c2)
 
 with st.spinner(f"Auditing {lm.name}: perturbing suffixes and differentiating every output..."):
-    report = AuditReport(**common.audit(lm.key, T, n_samples))
+    report = cached.audit(lm.ref, T, n_samples)
 ok, text = verdict(report)
 (st.success if ok else st.error)(text, icon=":material/check_circle:" if ok else ":material/error:")
-if common.exhibit_text(lm.meta):
-    st.caption(f"Exhibit: {common.exhibit_text(lm.meta)}")
+if exhibit_text(lm.meta):
+    st.caption(f"Exhibit: {exhibit_text(lm.meta)}")
 
 a1, a2 = st.columns(2)
-common.plot(suffix_figure(report.suffix_change, report.future_grad, report.tolerance), f"{lm.name}-audit-suffix",
+exports.plot(suffix_figure(report.suffix_change, report.future_grad, report.tolerance), f"{lm.name}-audit-suffix",
             where=a1)
-common.plot(influence_figure(report.influence, report.tolerance), f"{lm.name}-audit-influence", where=a2)
+exports.plot(influence_figure(report.influence, report.tolerance), f"{lm.name}-audit-influence", where=a2)
 st.caption("Suffix test: for each cut t, the tokens after t are re-drawn at random and the largest change of any "
            "logit at positions <= t is recorded. Gradient test: the norm of ∂ (r · logit_t) / ∂ embedding_s for "
            "every s, with a random readout r; the dashed triangle (s > t) must be empty for a causal model.")
 
 with st.expander("Audit every installed model"):
-    if common.url_toggle("Run on all models", "audit_all", False):
-        for name in common.zoo():
-            with common.boundary(f"Checkpoint {name} failed to load"):
-                other = common.load_model(name)
+    if url_state.url_toggle("Run on all models", "audit_all", False):
+        for name in zoo.zoo():
+            with zoo.boundary(f"Checkpoint {name} failed to load"):
+                other = zoo.load_model(name)
                 t = min(T, other.block_size)
                 with st.spinner(f"Auditing {name}..."):
-                    good, line = verdict(AuditReport(**common.audit(other.key, t, n_samples)))
+                    good, line = verdict(cached.audit(other.ref, t, n_samples))
                 (st.success if good else st.error)(f"**{name}**: {line}")
 
 d1, d2 = st.columns(2)
 fields = {"suffix_change": report.suffix_change, "future_grad": report.future_grad, "influence": report.influence}
-common.download_npz("Download the audit (NPZ)", fields, f"{lm.name}-audit-T{T}.npz", key="dl-npz", where=d1)
-common.download_json("Download the audit (JSON)",
+exports.download_npz("Download the audit (NPZ)", fields, f"{lm.name}-audit-T{T}.npz", key="dl-npz", where=d1)
+exports.download_json("Download the audit (JSON)",
                      {"model": lm.name, "T": report.T, "causal": ok, "verdict": text, "worst": report.worst,
                       "first_leak": report.first_leak, "tolerance": report.tolerance, **fields},
                      f"{lm.name}-audit-T{T}.json", key="dl-json", where=d2)

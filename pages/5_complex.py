@@ -8,16 +8,8 @@ import numpy as np
 import streamlit as st
 
 from hoviz.mixers import COMPLEX_MIXERS
-from hoviz.topology import (
-    attention_distance,
-    betti_curves,
-    betti_numbers,
-    complex_from_trace,
-    lift,
-    lift_filtration,
-    point_distance,
-)
-from hoviz.topology.flag import flag_persistence  # persistence of the capped lift's filtration (inf: no edge)
+from hoviz.views import complex as views
+from hoviz.views.complex import RADII
 from hoviz.viz.complex import (
     barcode_figure,
     betti_curves_figure,
@@ -25,51 +17,33 @@ from hoviz.viz.complex import (
     persistence_diagram_figure,
     thin_complex,
 )
-from pages import common
+from hoviz.zoo import ModelRef
+from pages.glue import cached, exports, frame, url_state, zoo
 
-common.ensure_frame()
+frame.ensure_frame()
 SOURCES = {"attention": "a head's attention map", "residual": "the residual stream (point cloud)"}
 METRICS = {"cosine": "cosine: (1 - cos) / 2", "euclidean": "Euclidean / largest distance"}
-RADII = np.round(np.linspace(0.0, 1.0, 101), 4)
 DRAW_EDGES, DRAW_TRIANGLES = 3000, 3000
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def distances(key: str, ids: tuple[int, ...], layer: int, head: int, source: str, metric: str) -> np.ndarray:
-    """The (T, T) distance matrix in [0, 1] that is lifted: attention distance of one head, or scaled point distances."""
-    if source == "attention":
-        A = common.pairwise(key, ids, layer)[head]  # (T, T)
-        return attention_distance(np.clip(A.astype(np.float64), 0.0, 1.0))
-    X = common.trace(key, ids)[1].resid(layer)[0]  # (T, C)
-    if metric == "cosine":
-        return np.clip(point_distance(X, "cosine") / 2.0, 0.0, 1.0)
-    D = point_distance(X, "euclidean")
-    return D / D.max() if D.max() > 0 else D
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def topology(key: str, ids: tuple[int, ...], layer: int, head: int, source: str, metric: str, cap: int) -> dict:
-    """Persistence diagrams (H0, H1) and Betti curves of the capped lift's filtration, once per (model, prompt,
-    layer, head, source, cap): every radius reuses them."""
-    D = distances(key, ids, layer, head, source, metric)
-    F = lift_filtration(D, cap or None)
-    return {"D": D, "diagrams": flag_persistence(F, max_dim=1, end=1.0),
-            "curves": betti_curves(D, RADII, max_dim=2, max_per_vertex=cap or None)}
+def topology(ref: ModelRef, ids: tuple[int, ...], layer: int, head: int, source: str, metric: str, cap: int):
+    """(distance matrix, Persistence) once per (model, prompt, layer, head, source, cap): every radius reuses them."""
+    D = views.distances(cached.trace(ref, ids)[1], layer, head, source, metric)
+    return D, views.persistence(D, cap)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def lifted(key: str, ids: tuple[int, ...], layer: int, head: int, source: str, metric: str, cap: int,
+def lifted(ref: ModelRef, ids: tuple[int, ...], layer: int, head: int, source: str, metric: str, cap: int,
            radius: float) -> tuple[dict, list[int]]:
     """The lift at one radius and its Betti numbers."""
-    cx = lift(distances(key, ids, layer, head, source, metric), radius, max_dim=2, max_per_vertex=cap or None)
-    return cx, betti_numbers(cx)
+    return views.lifted(topology(ref, ids, layer, head, source, metric, cap)[0], radius, cap)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def mixer_complex(key: str, ids: tuple[int, ...], layer: int) -> tuple[dict, list[int]]:
+def mixer_complex(ref: ModelRef, ids: tuple[int, ...], layer: int) -> tuple[dict, list[int]]:
     """The complex a simplicial-conv layer built for this prompt (weights a, triangles by the product of theirs)."""
-    cx = complex_from_trace(common.trace(key, ids)[1].complex(layer))
-    return cx, betti_numbers(cx)
+    return views.mixer_complex(cached.trace(ref, ids)[1], layer)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -95,40 +69,40 @@ def draw(cx: dict, tokens, title: str, name: str, value_name: str, keep: str, la
     if dropped:
         (where or st).caption(f"Drawing the {DRAW_EDGES} {'earliest' if keep == 'low' else 'strongest'} edges and "
                               f"{DRAW_TRIANGLES} triangles; {dropped} more simplices are in the downloads.")
-    common.plot(fig, name, where=where)
+    exports.plot(fig, name, where=where)
 
 
 st.header("Simplicial complex & persistence")
-lm = common.require_model()
-ids, tokens = common.require_tokens(lm)
+lm = zoo.require_model()
+ids, tokens = zoo.require_tokens(lm)
 T = len(ids)
-layer = common.layer_picker(lm)
+layer = zoo.layer_picker(lm)
 kind = lm.kinds[layer]
 
 c1, c2, c3, c4 = st.columns([2, 1, 2, 1])
-source = common.url_selectbox("Lift", list(SOURCES), "src", where=c1, format_func=SOURCES.get,
+source = url_state.url_selectbox("Lift", list(SOURCES), "src", where=c1, format_func=SOURCES.get,
                               help="attention: D = 1 - max(A, Aᵀ) of one head (2-simplicial layers: the marginal "
                                    "Σ_l S; simplicial-conv layers: their edge affinities). residual: the tokens' "
                                    "vectors entering this layer")
 head, metric = 0, "cosine"
 if source == "attention" and kind not in COMPLEX_MIXERS:
-    head = common.head_picker(lm, where=c2)
+    head = zoo.head_picker(lm, where=c2)
 elif source == "residual":
-    metric = common.url_selectbox("Distance", list(METRICS), "dist", where=c2, format_func=METRICS.get)
-radius = common.url_slider("Radius r", "r", 0.0, 1.0, 0.9, step=0.01, where=c3,
+    metric = url_state.url_selectbox("Distance", list(METRICS), "dist", where=c2, format_func=METRICS.get)
+radius = url_state.url_slider("Radius r", "r", 0.0, 1.0, 0.9, step=0.01, where=c3,
                            help="an edge enters when its distance is ≤ r, a triangle when its three edges have")
-cap = common.url_number("Cap per token (0: none)", "cap", 0, 64, 8, where=c4,
+cap = url_state.url_number("Cap per token (0: none)", "cap", 0, 64, 8, where=c4,
                         help="each token keeps at most this many nearest earlier tokens (TopoBench-style caps)")
 o1, o2, o3 = st.columns([1, 1, 1])
-layout = common.url_selectbox("Layout", ["spring", "circular", "strip"], "cx_layout", where=o1,
+layout = url_state.url_selectbox("Layout", ["spring", "circular", "strip"], "cx_layout", where=o1,
                               help="spring: seeded force layout; circular and strip: tokens in reading order")
-seed = common.url_number("Layout seed", "seed", 0, 9999, 0, where=o2)
-three_d = common.url_toggle("3-D", "cx3d", False, where=o3)
+seed = url_state.url_number("Layout seed", "seed", 0, 9999, 0, where=o2)
+three_d = url_state.url_toggle("3-D", "cx3d", False, where=o3)
 
 data = {}
-with common.boundary("Cannot lift this map"), st.spinner("Computing persistence..."):
-    topo = topology(lm.key, ids, layer, head, source, metric, cap)
-    cx, betti = lifted(lm.key, ids, layer, head, source, metric, cap, radius)
+with zoo.boundary("Cannot lift this map"), st.spinner("Computing persistence..."):
+    D, topo = topology(lm.ref, ids, layer, head, source, metric, cap)
+    cx, betti = lifted(lm.ref, ids, layer, head, source, metric, cap, radius)
     what = f"L{layer} " + (f"head {head}" if source == "attention" and kind not in COMPLEX_MIXERS else
                            "edge affinities" if source == "attention" else f"residual ({metric})")
     m = st.columns(5)
@@ -139,16 +113,16 @@ with common.boundary("Cannot lift this map"), st.spinner("Computing persistence.
     left, right = st.columns([3, 2])
     draw(cx, tokens, f"Vietoris–Rips complex of {what} at r = {radius:g}" + (f", ≤ {cap} per token" if cap else ""),
          f"{lm.name}-L{layer}-complex-r{radius:g}", "filtration", "low", layout, seed, three_d, where=left)
-    diagram, barcode, betti_fig = persistence_views(topo["diagrams"], topo["curves"], radius)
-    common.plot(diagram, f"{lm.name}-L{layer}-diagram", where=right)
+    diagram, barcode, betti_fig = persistence_views(topo.diagrams, topo.curves, radius)
+    exports.plot(diagram, f"{lm.name}-L{layer}-diagram", where=right)
     b1, b2 = st.columns(2)
-    common.plot(barcode, f"{lm.name}-L{layer}-barcode", where=b1)
-    common.plot(betti_fig, f"{lm.name}-L{layer}-betti", where=b2)
+    exports.plot(barcode, f"{lm.name}-L{layer}-barcode", where=b1)
+    exports.plot(betti_fig, f"{lm.name}-L{layer}-betti", where=b2)
     st.caption("Diagram and barcode: H0 and H1 of the (capped) Rips filtration, ending at 1 (a zero attention weight); "
                "at radius r the features alive are the bars crossing the orange line. β2 comes from the Euler "
                "characteristic.")
-    data.update({"distance": topo["D"], "H0": topo["diagrams"][0], "H1": topo["diagrams"][1], "radii": RADII,
-                 "betti_curves": topo["curves"], "edges": cx["edges"], "edge_filtration": cx["edge_filtration"],
+    data.update({"distance": D, "H0": topo.diagrams[0], "H1": topo.diagrams[1], "radii": RADII,
+                 "betti_curves": topo.curves, "edges": cx["edges"], "edge_filtration": cx["edge_filtration"],
                  "triangles": cx["triangles"], "triangle_filtration": cx["triangle_filtration"],
                  "betti": np.array(betti)})
 
@@ -156,14 +130,14 @@ scn_layers = [i for i, k in enumerate(lm.kinds) if k in COMPLEX_MIXERS]
 if scn_layers:
     st.subheader("The complex the simplicial mixer built")
     s1, s2 = st.columns([1, 3])
-    scn = common.url_selectbox("Complex-lifting layer", scn_layers, "scn_layer", where=s1,
+    scn = url_state.url_selectbox("Complex-lifting layer", scn_layers, "scn_layer", where=s1,
                                format_func=lambda i: f"L{i}")
     cfg = lm.model.config
     s2.caption(f"Built inside the forward pass: edges {{j, i}} (j < i) to ≤ {cfg.scn_max_edges} nearest earlier tokens "
                f"with affinity a ≥ {1 - cfg.scn_radius:g}, triangles ≤ {cfg.scn_max_triangles} per token; colour is "
                "the weight a (triangles: the product of their edges').")
-    with common.boundary("Cannot show the mixer's complex"):
-        mcx, mbetti = mixer_complex(lm.key, ids, scn)
+    with zoo.boundary("Cannot show the mixer's complex"):
+        mcx, mbetti = mixer_complex(lm.ref, ids, scn)
         st.write(f"Betti numbers (β0, β1, β2) = {tuple(mbetti)}; {len(mcx['edges'])} edges, "
                  f"{len(mcx['triangles'])} triangles.")
         draw(mcx, tokens, f"L{scn}: the mixer's complex for this prompt", f"{lm.name}-L{scn}-mixer-complex",
@@ -173,9 +147,9 @@ if scn_layers:
 
 if data:
     d1, d2 = st.columns(2)
-    common.download_npz("Download diagrams and complexes (NPZ)", {**data, "ids": np.array(ids)},
+    exports.download_npz("Download diagrams and complexes (NPZ)", {**data, "ids": np.array(ids)},
                         f"{lm.name}-L{layer}-complex.npz", key="dl-npz", where=d1)
-    common.download_json("Download the complex (JSON)",
+    exports.download_json("Download the complex (JSON)",
                          {"model": lm.name, "layer": layer, "head": head, "source": source, "metric": metric,
                           "radius": radius, "cap": cap, "tokens": tokens, **data},
                          f"{lm.name}-L{layer}-complex.json", key="dl-json", where=d2)

@@ -4,16 +4,15 @@ context length beside the theory (dense T², 2-simplicial T³ or T·w1·w2, simp
 the kernel and model numbers of `python -m hoviz bench` (benchmarks/bench-*.json, or $HOVIZ_BENCHMARKS).
 """
 
-import json
 import os
 from pathlib import Path
 
 import streamlit as st
 
 import hoviz
-from hoviz.flops import flops_per_token
 from hoviz.memory import METHOD, peak_forward_memory
 from hoviz.tasks import TASK_NAMES
+from hoviz.views.compare import cost_row, kernel_theory_rows
 from hoviz.viz.compare import (
     bench_memory_rows,
     bench_method,
@@ -24,28 +23,19 @@ from hoviz.viz.compare import (
     theory_rows,
     training_curves_figure,
 )
-from pages import common
+from hoviz.zoo import ModelRef
+from pages.glue import exports, frame, url_state, zoo
 
-common.ensure_frame()
+frame.ensure_frame()
 LENGTHS = (16, 32, 64, 128, 256, 512)
 METRICS = {"val_loss": "validation loss (lower is better)", "balanced_accuracy": "balanced accuracy (Match tasks)"}
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def sidecar(path: str, mtime_ns: int) -> dict:
-    """A checkpoint's sidecar JSON (no weights read); {} when unreadable (the sidebar already says so)."""
-    try:
-        meta = json.loads(Path(path).read_text())
-    except (OSError, ValueError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
-
-
 @st.cache_data(show_spinner=False, max_entries=512)
-def measure(name: str, key: str, T: int, traced: bool) -> dict:
-    """Peak activation memory of one forward of a model at length T, measured afresh once per (model files, T, traced);
-    `key` (common.model_key) changes when the checkpoint does."""
-    return peak_forward_memory(common.load_model(name).model, T, traced=traced).to_dict()
+def measure(ref: ModelRef, T: int, traced: bool) -> dict:
+    """Peak activation memory of one forward of a model at length T, measured afresh once per (model files, T,
+    traced): `ref`'s fingerprint changes when the checkpoint does."""
+    return peak_forward_memory(zoo.load(ref).model, T, traced=traced).to_dict()
 
 
 FIGURES = {"curves": training_curves_figure, "cost": memory_expressivity_figure, "scaling": memory_scaling_figure}
@@ -62,17 +52,16 @@ def bench_dir() -> Path:
 
 
 st.header("Compare")
-entries = common.zoo()
+entries = zoo.zoo()
 if not entries:
-    st.error(common.NO_CHECKPOINTS.format(dir=hoviz.checkpoint.checkpoint_dir()), icon="🚫")
+    st.error(zoo.NO_CHECKPOINTS.format(dir=hoviz.checkpoint.checkpoint_dir()), icon="🚫")
     st.stop()
-d = hoviz.checkpoint.checkpoint_dir()
-metas = {n: sidecar(str(d / f"{n}.json"), (d / f"{n}.json").stat().st_mtime_ns) for n in entries}
+metas = {n: e.meta for n, e in entries.items()}
 kinds = {n: model_kind(e.mixers) for n, e in entries.items()}
 
 # ---------------------------------------------------------------- training curves
 st.subheader("Training curves")
-x = common.url_selectbox("x axis", ["step", "tokens", "wall_time"], "x", radio=True, horizontal=True,
+x = url_state.url_selectbox("x axis", ["step", "tokens", "wall_time"], "x", radio=True, horizontal=True,
                          format_func={"step": "step", "tokens": "tokens seen", "wall_time": "wall time"}.get)
 is_task = {n: (m.get("task") or {}).get("name") in TASK_NAMES for n, m in metas.items()}  # Match3/2, not text
 lm_curves = {n: m.get("curve") for n, m in metas.items() if m.get("curve") and not is_task[n]}
@@ -80,25 +69,25 @@ task_curves = {n: m.get("curve") for n, m in metas.items() if m.get("curve") and
 if not lm_curves and not task_curves:
     st.info("No sidecar records a training curve (`curve`); models trained with `python -m hoviz train` do.")
 if lm_curves:
-    common.plot(figure("curves", lm_curves, x=x, kinds=kinds, title="Language models: loss (solid: validation, "
+    exports.plot(figure("curves", lm_curves, x=x, kinds=kinds, title="Language models: loss (solid: validation, "
                        "dashed: train)"), "training-curves")
 if task_curves:
     has_acc = any(isinstance(r, dict) and "balanced_accuracy" in r for c in task_curves.values() for r in c)
-    common.plot(figure("curves", task_curves, x=x, kinds=kinds, metric="balanced_accuracy" if has_acc else "loss",
+    exports.plot(figure("curves", task_curves, x=x, kinds=kinds, metric="balanced_accuracy" if has_acc else "loss",
                        title="Task models (Match3 / Match2)"), "training-curves-tasks")
 
 # ---------------------------------------------------------------- memory–expressivity
 st.subheader("Memory–expressivity")
 c1, c2, c3, c4 = st.columns([2, 2, 1, 1])
-metric = common.url_selectbox("Expressivity axis", list(METRICS), "metric", where=c1, format_func=METRICS.get)
+metric = url_state.url_selectbox("Expressivity axis", list(METRICS), "metric", where=c1, format_func=METRICS.get)
 max_block = max((e.block_size for e in entries.values() if not e.error), default=16)
 lengths = [t for t in LENGTHS if t <= max_block] or [max_block]
-T = common.url_selectbox("Context length T", lengths, "T", default=min(128, lengths[-1]), where=c2,
+T = url_state.url_selectbox("Context length T", lengths, "T", default=min(128, lengths[-1]), where=c2,
                          help="FLOPs and memory at this length (a model with a smaller block size uses its own)")
-traced = common.url_toggle("As the app traces", "traced", False, where=c3,
+traced = url_state.url_toggle("As the app traces", "traced", False, where=c3,
                            help="measure with every pattern hook on (dense layers materialise their (H, T, T) "
                                 "pattern), as the attention pages do; off: the model's own inference path")
-exhibits = common.url_toggle("Leaky exhibits", "exhibits", False, where=c4,
+exhibits = url_state.url_toggle("Leaky exhibits", "exhibits", False, where=c4,
                              help="include models kept as exhibits of a bug (e.g. the leaky 2-simplicial mask): their "
                                   "validation loss is impossibly low because they read the future")
 st.caption(f"Memory: {METHOD}. FLOPs: analytic (`hoviz.flops`, 2 per multiply-add, causal work averaged over "
@@ -111,22 +100,18 @@ with st.spinner("Measuring peak memory..."):
             failed.append(f"{name}: {e.error}")
             continue
         try:
-            lm = common.load_model(name)
+            lm = zoo.load_model(name)
         except hoviz.HovizError as err:
             failed.append(f"{name}: {err}")
             continue
         t = min(int(T), lm.block_size)
-        m = measure(name, lm.key, t, traced)
-        metrics = metas[name].get("metrics") or {}
-        rows.append({"name": name, "kind": kinds[name], "T": t, "params": lm.model.num_params(),
-                     "flops_per_token": flops_per_token(lm.model.config, t), "peak_bytes": m["peak_bytes"],
-                     "peak_MiB": round(m["peak_bytes"] / 2**20, 3), **{k: metrics.get(k) for k in METRICS},
-                     "exhibit": bool(metas[name].get("exhibit"))})
+        m = measure(lm.ref, t, traced)
+        rows.append(cost_row(name, kinds[name], lm.model, t, m["peak_bytes"], metas[name]))
 for msg in failed:
     st.warning(f"Left out of the comparison: {msg}")
 shown = [r for r in rows if r.get(metric) is not None and (exhibits or not r["exhibit"])]
 if shown:
-    common.plot(figure("cost", shown, metric=metric, T=int(T),
+    exports.plot(figure("cost", shown, metric=metric, T=int(T),
                        method="memory: peak live tensor bytes of one forward (TorchDispatchMode)"
                        + (", traced" if traced else "") + "; FLOPs: analytic (hoviz.flops)"),
                 f"memory-expressivity-{metric}")
@@ -138,18 +123,18 @@ st.dataframe(rows, hide_index=True, column_config={"peak_bytes": None})
 st.subheader("Peak memory against context length")
 names = [r["name"] for r in rows]
 default = [n for n in names if not is_task[n]][:4] or names[:4]
-picked = common.url_multiselect("Models", names, "mem", default=default, max_selections=6)
+picked = url_state.url_multiselect("Models", names, "mem", default=default, max_selections=6)
 measured, theory = [], []
 with st.spinner("Measuring..."):
     for name in picked:
-        lm = common.load_model(name)
+        lm = zoo.load_model(name)
         Ts = [t for t in LENGTHS if t <= lm.block_size] or [lm.block_size]
         for t in Ts:
-            m = measure(name, lm.key, t, traced)
+            m = measure(lm.ref, t, traced)
             measured.append({"name": name, "kind": kinds[name], "T": t, "bytes": m["peak_bytes"]})
         theory += theory_rows(name, lm.model.config, Ts)
 if picked:
-    common.plot(figure("scaling", measured, theory, method=f"measured here: {METHOD}" + ("; traced" if traced else "")),
+    exports.plot(figure("scaling", measured, theory, method=f"measured here: {METHOD}" + ("; traced" if traced else "")),
                 "memory-scaling")
 
 # ---------------------------------------------------------------- bench files
@@ -160,19 +145,13 @@ if not benches:
             "to measure the kernels and every zoo model on this machine.")
 else:
     files = [b["file"] for b in benches]
-    which = common.url_selectbox("Bench file", files, "bench", default=files[-1])
+    which = url_state.url_selectbox("Bench file", files, "bench", default=files[-1])
     bench = next(b["data"] for b in benches if b["file"] == which)
     brows = bench_memory_rows(bench)
     kernel = [r for r in brows if r["group"] == "kernel"]
     if kernel:
-        th = []
-        for r in kernel:  # the naive definition's (B, H, T, T, T) logits and the dense explicit (B, H, T, T) pattern
-            b, h = r.get("B") or 1, r.get("H") or 1
-            if r.get("impl") == "naive":
-                th.append({**r, "name": "naive 2-simplicial: B·H·T³·4 bytes", "bytes": 4.0 * b * h * r["T"] ** 3})
-            elif r.get("impl") == "explicit":
-                th.append({**r, "name": "explicit dense: B·H·T²·4 bytes", "bytes": 4.0 * b * h * r["T"] ** 2})
-        common.plot(figure("scaling", kernel, th, title="Attention kernels, forward (bench file)",
+        th = kernel_theory_rows(kernel)
+        exports.plot(figure("scaling", kernel, th, title="Attention kernels, forward (bench file)",
                            method=bench_method(bench)), "bench-kernels")
     model_rows = [r for r in brows if r["group"] == "model"]
     if model_rows:
@@ -183,8 +162,8 @@ else:
         st.warning(f"{which} has no memory rows this page can read (sections simplicial2, dense, models).")
 
 d1, d2 = st.columns(2)
-common.download_json("Download the comparison (JSON)", {"T": int(T), "traced": traced, "method": METHOD,
+exports.download_json("Download the comparison (JSON)", {"T": int(T), "traced": traced, "method": METHOD,
                                                         "models": rows, "memory_vs_T": measured, "theory": theory},
                      "hoviz-compare.json", key="dl-json", where=d1)
-common.download_json("Download training curves (JSON)", {n: m.get("curve") for n, m in metas.items()},
+exports.download_json("Download training curves (JSON)", {n: m.get("curve") for n, m in metas.items()},
                      "hoviz-curves.json", key="dl-curves", where=d2)

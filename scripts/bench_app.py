@@ -31,11 +31,11 @@ import torch
 from hoviz import GPT, GPTConfig, list_checkpoints, save_checkpoint
 from hoviz.checkpoint import CHECKPOINT_DIR
 from hoviz.tokenizer import CharTokenizer
+from hoviz.zoo import read_sidecar
+from pages.glue.page_table import PAGE_FILES
 from tests.streamlit_harness import CHROMIUM_ARGS, streamlit_server
 
-PAGES = {"prompt": "pages/1_prompt.py", "attention": "pages/2_attention.py", "threeway": "pages/3_threeway.py",
-         "audit": "pages/4_audit.py", "complex": "pages/5_complex.py", "compare": "pages/6_compare.py",
-         "expressivity": "pages/7_expressivity.py"}
+PAGES = PAGE_FILES
 TARGETS = {"warm_rerun_s": 0.5, "attention_browser_s": 1.0, "attention_bytes": 0.7e6, "model_switch_s": 2.0,
            "t512_attention_s": 5.0}
 PASSAGE = ("ROMEO:\nBut soft, what light through yonder window breaks?\nIt is the east, and Juliet is the sun.\n"
@@ -48,7 +48,7 @@ DRAWN = "[...document.querySelectorAll('.js-plotly-plot')].filter(e => e.querySe
 # ---------------------------------------------------------------- zoo and prompts
 def prompt_for(directory: Path, name: str, chars: int) -> str:
     """A `chars`-character Shakespeare prompt the model can read; Match models get their own default sequence."""
-    meta = json.loads((directory / f"{name}.json").read_text())
+    meta = read_sidecar(directory / f"{name}.json")
     tok = meta["tokenizer"]
     if tok.get("kind") == "word":
         task = meta.get("task") or {}
@@ -198,7 +198,7 @@ def browser_runs(directory: Path, names: list[str], chars: int, artifacts: Path,
         raise SystemExit("chromium not found: apt-get install -y chromium")
     out = {"attention": {}, "navigate": {}, "model_switch": {}, "t512": {}}
     char_models = [n for n in names if n not in (SYNTHETIC, SYNTHETIC_S2) and
-                   json.loads((directory / f"{n}.json").read_text())["tokenizer"].get("kind") == "char"]
+                   read_sidecar(directory / f"{n}.json")["tokenizer"].get("kind") == "char"]
     with streamlit_server(directory, artifacts / "bench-streamlit.log") as base, sync_playwright() as p, \
             tempfile.TemporaryDirectory() as profile:
         ctx = p.chromium.launch_persistent_context(profile, executable_path=chromium, args=CHROMIUM_ARGS,
@@ -233,8 +233,8 @@ def browser_runs(directory: Path, names: list[str], chars: int, artifacts: Path,
                     print(f"  switch {a} -> {b}: {r['seconds']:.2f} s (run finished after {r['until_run_finished_s']:.2f}"
                           " s)", flush=True)
         # T = 512: the synthetic block-512 models (the 2-simplicial one only with --t512-simplicial)
-        text = "".join(c for c in PASSAGE * 40 if c in set(json.loads(
-            (directory / f"{SYNTHETIC}.json").read_text())["tokenizer"]["vocab"]))[:512]
+        text = "".join(c for c in PASSAGE * 40 if c in set(
+            read_sidecar(directory / f"{SYNTHETIC}.json")["tokenizer"]["vocab"]))[:512]
         runs = [("dense", SYNTHETIC, 0)] + ([("simplicial2", SYNTHETIC_S2, 1)] if SYNTHETIC_S2 in names else [])
         for kind, model, layer in runs:
             url = f"{base}/attention?{urlencode({'model': model, 'prompt': text, 'layer': layer})}"
@@ -312,7 +312,7 @@ def main(argv=None) -> int:
                                      "Plotly charts drawn and the script idle; bytes = HTTP response bodies as "
                                      "transferred + websocket frames received"}}
         res["server"] = server_reruns(directory, names, a.chars, a.repeats)
-        res["browser"] = {"attention": {}, "model_switch": {}, "t512": {}} if a.skip_browser else \
+        res["browser"] = {"attention": {}, "model_switch": {}, "t512": {}, "navigate": {}} if a.skip_browser else \
             browser_runs(directory, names + [SYNTHETIC, *extra], a.chars, artifacts, a.repeats)
     res["machine"]["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     res["summary"] = summarise(res)

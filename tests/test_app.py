@@ -8,17 +8,15 @@ too-long prompt, no checkpoints, a broken checkpoint, nonsense URL parameters) g
 from __future__ import annotations
 
 import json
-import os
-import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pages.glue.page_table import PAGE_FILES
 from tests.streamlit_harness import open_link, texts
 
 SHORT = "ROMEO:\nBut soft, what light"  # 27 characters: keeps T small
-PAGES = {"prompt": "pages/1_prompt.py", "attention": "pages/2_attention.py", "threeway": "pages/3_threeway.py",
-         "audit": "pages/4_audit.py"}
+PAGES = {p: PAGE_FILES[p] for p in ("prompt", "attention", "threeway", "audit")}  # the others: test_app_topology
 
 
 def run_app(query: dict | None = None, page: str = "prompt") -> AppTest:
@@ -100,7 +98,7 @@ def test_export_bytes():
 
     import numpy as np
 
-    from pages import common
+    from pages.glue import exports as common
 
     data = json.loads(common.json_bytes({"s": np.array([np.nan, 1.5]), "n": np.int64(3), "t": (1, 2)}))
     assert data == {"s": [None, 1.5], "n": 3, "t": [1, 2]}
@@ -262,31 +260,54 @@ def test_pages_run_under_the_frame_in_steady_state(tiny_zoo, steady_state_naviga
     assert len(at.get("plotly_chart")) >= 2
 
 
+def _default_query(name: str, prompt: str, layer: int, head: int = 0) -> int:
+    import hoviz
+    from hoviz import views
+    from hoviz.views import threeway
+
+    ckpt = hoviz.load_checkpoint(name)
+    _, tr = views.trace_prompt(ckpt.model, ckpt.tokenizer.encode(prompt))
+    return threeway.default_query(threeway.scores(tr, layer), head)
+
+
+def test_threeway_page_opens_on_the_most_threeway_query(tiny_zoo):
+    at = run_app({"model": "tiny-simplicial2", "layer": "1"}, "threeway")
+    assert_clean(at)
+    i = _default_query("tiny-simplicial2", SHORT, layer=1)
+    assert at.slider(key="i").value == i != len(SHORT) - 1
+
+
 def test_url_keeps_only_what_is_on_screen(tiny_zoo, steady_state_navigation):
     at = run_app({"model": "tiny-simplicial2", "layer": "1", "pos": "3"})
     at.switch_page(PAGES["threeway"]).run()
     assert_clean(at)
-    assert "pos" not in at.query_params and at.query_params["i"] == "26"  # dropped what this page does not use
+    i = str(_default_query("tiny-simplicial2", SHORT, layer=1))  # the page opens on the most 3-way query
+    assert "pos" not in at.query_params and at.query_params["i"] == i  # dropped what this page does not use
     at.switch_page(PAGES["prompt"]).run()
     assert "i" not in at.query_params and at.query_params["pos"] == "3"  # but remembered for the session
 
 
-# ---------------------------------------------------------------- warm rerun timings (opt-in: HOVIZ_APP_TIMINGS=1)
-@pytest.mark.skipif(not os.environ.get("HOVIZ_APP_TIMINGS"), reason="timings only on request")
-@pytest.mark.parametrize("page", list(PAGES))
-def test_warm_rerun_time_at_T128(tiny_zoo, page, capsys):
-    prompt = ("ROMEO:\nBut soft, what light through yonder window breaks?\nIt is the east, and Juliet is the sun.\n"
-              "Arise, fair sun, and kill the envious moon")[:128]
-    at = run_app({"model": "tiny-simplicial2", "layer": "1", "prompt": prompt}, page)
+def test_zoo_is_read_once_per_run(tiny_zoo, monkeypatch):
+    from pages.glue import zoo as glue
+
+    calls = []
+    real = glue.list_refs
+    monkeypatch.setattr(glue, "list_refs", lambda *a, **k: calls.append(1) or real(*a, **k))
+    at = run_app({"model": "tiny-simplicial2"}, "prompt")
     assert_clean(at)
-    t0 = time.perf_counter()
+    first = len(calls)
     at.run()
-    cold_to_warm = time.perf_counter() - t0
-    times = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        at.run()
-        times.append(time.perf_counter() - t0)
-    with capsys.disabled():
-        print(f"\n{page}: T={len(prompt)} warm rerun {min(times) * 1000:.0f} ms (median "
-              f"{sorted(times)[1] * 1000:.0f} ms; first rerun {cold_to_warm * 1000:.0f} ms)")
+    assert first == 1 and len(calls) == 2, (first, len(calls))  # one listing per run, however many pickers ask
+
+
+def test_app_opens_on_the_featured_model(tiny_zoo, tmp_path, monkeypatch):
+    import shutil
+
+    for f in tiny_zoo.path.iterdir():
+        shutil.copy(f, tmp_path / f.name)
+    side = tmp_path / "tiny-simplicial2.json"
+    side.write_text(json.dumps({**json.loads(side.read_text()), "featured": True}))
+    monkeypatch.setenv("HOVIZ_CHECKPOINTS", str(tmp_path))
+    at = open_link(PAGES["threeway"], {}, SHORT)
+    assert_clean(at)
+    assert at.selectbox(key="model").value == "tiny-simplicial2" != min(tiny_zoo.names)

@@ -16,10 +16,11 @@ from streamlit.testing.v1 import AppTest
 
 from hoviz.tasks import labels
 from hoviz.viz.expressivity import matching_pairs
+from pages.glue.page_table import PAGE_FILES
 from tests.streamlit_harness import open_link, texts
 
 SHORT = "ROMEO:\nBut soft, what light through"  # 35 characters: keeps T small
-PAGES = {"complex": "pages/5_complex.py", "compare": "pages/6_compare.py", "expressivity": "pages/7_expressivity.py"}
+PAGES = {p: PAGE_FILES[p] for p in ("complex", "compare", "expressivity")}  # the others: test_app
 MODELS = ["tiny-dense", "tiny-simplicial2", "tiny-scn", "tiny-simplicial2-leaky", "tiny-match3"]
 
 

@@ -119,7 +119,7 @@ def test_simplicial2_trace_matches_the_full_pattern():
     _, trace = hoviz.run_with_trace(model, x)
     stats = trace.simplicial_stats(0)
     torch.testing.assert_close(trace.pattern(0), full.sum(-1), rtol=1e-5, atol=1e-6)
-    torch.testing.assert_close(stats["marginal_l"], full.sum(-2), rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(stats.marginal_l, full.sum(-2), rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(trace.threeway(0)[0], layer.threeway_score(), rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(trace.simplicial(0, 0, 1).lse(), trace.simplicial(0, 0, 1)._logits(0, T).flatten(1)
                                .logsumexp(-1))
@@ -163,11 +163,11 @@ def test_complex_mixers_report_their_complex(kind):
     x = torch.randint(V, (2, T))
     _, trace = hoviz.run_with_trace(model, x, what=("complex",))
     c = trace.complex(0, batch=1)
-    assert c["num_vertices"] == T
-    e, tri = c["edges"], c["triangles"]
+    assert c.num_vertices == T
+    e, tri = c.edges, c.triangles
     assert e.shape[1] == 2 and (e[:, 0] < e[:, 1]).all()
     assert len(e) <= 3 * T and len(tri) <= 2 * T
-    assert ((c["edge_weights"] > 0) & (c["edge_weights"] <= 1)).all()
+    assert ((c.edge_weights > 0) & (c.edge_weights <= 1)).all()
     edges = {tuple(x) for x in e.tolist()}
     for j, k, i in tri.tolist():  # every triangle's three edges exist
         assert j < k < i and {(j, k), (j, i), (k, i)} <= edges
@@ -178,7 +178,7 @@ def test_complex_mixers_radius_zero_build_nothing(kind):
     model = tiny([kind])
     model.blocks[0].mixer.radius = 0.0
     _, trace = hoviz.run_with_trace(model, torch.randint(V, (1, T)), what=("complex",))
-    assert len(trace.complex(0)["edges"]) == 0
+    assert len(trace.complex(0).edges) == 0
 
 
 @pytest.mark.parametrize("kinds", [["dense"], ["simplicial2"], ["gated_triangle"], ["scn"], ["dense", "simplicial2"]])

@@ -207,8 +207,8 @@ def test_complex_from_trace_of_the_simplicial_mixer():
     _, trace = run_with_trace(model, torch.randint(0, 11, (1, 16)), what=("complex",))
     raw = trace.complex(0)
     cx = complex_from_trace(raw)
-    assert len(cx["edges"]) == len(raw["edges"]) and len(cx["triangles"]) == len(raw["triangles"])
-    assert sorted(map(tuple, cx["edges"].tolist())) == sorted(map(tuple, raw["edges"].tolist()))
+    assert len(cx["edges"]) == len(raw.edges) and len(cx["triangles"]) == len(raw.triangles)
+    assert sorted(map(tuple, cx["edges"].tolist())) == sorted(map(tuple, raw.edges.tolist()))
     B1, B2 = boundary_matrices(cx)
     assert not np.any(B1 @ B2) and len(betti_numbers(cx)) == 3
 

@@ -120,7 +120,9 @@ def test_attention_graph_draws_edges_in_few_traces():
 
 
 def test_affinity_matrix_of_a_complex():
-    cx = {"num_vertices": 4, "edges": np.array([[0, 1], [1, 3]]), "edge_weights": np.array([0.5, 0.25])}
+    from hoviz.records import TracedComplex
+
+    cx = TracedComplex(4, np.array([[0, 1], [1, 3]]), np.array([0.5, 0.25]), np.zeros((0, 3), int), np.zeros(0))
     m = affinity_matrix(cx)
     assert m[1, 0] == 0.5 and m[3, 1] == 0.25 and m.sum() == 0.75
 

@@ -48,11 +48,9 @@ def model_run(model, T: int, B: int, train: bool, device: str):
 
 def zoo(ctx) -> tuple[list[dict], str]:
     """Model specs: every checkpoint, else nothing (and a message saying so)."""
-    try:
-        import hoviz
-        names = hoviz.list_checkpoints()
-    except ImportError as e:
-        return [], f"checkpoint loader not importable ({e}): models table empty"
+    import hoviz
+
+    names = hoviz.list_checkpoints()
     if not names:
         return [], "no checkpoints in the zoo (checkpoints/ or $HOVIZ_CHECKPOINTS): models table empty; `make zoo`"
     return [{"name": n} for n in names], f"{len(names)} checkpoint(s)"

@@ -11,33 +11,30 @@ from hoviz.mixers import COMPLEX_MIXERS
 
 
 def page_work(model, idx: torch.Tensor) -> tuple[str, int]:
-    """Everything the app computes for one view of `idx`: the trace, the slices and every figure of the 3-way page
-    (the attention page for a model without a 2-simplicial layer). Returns (page name, bytes of figure JSON)."""
-    from hoviz.trace import run_with_trace
-    from hoviz.viz import attention as va
-    from hoviz.viz import threeway as vt
+    """Everything the app computes for one view of `idx`, by the same `hoviz.views` functions the pages call: the
+    trace, the slices and every figure of the 3-way page at its default query (the attention page for a model
+    without a 2-simplicial layer). Returns (page name, bytes of figure JSON)."""
+    from hoviz import views
+    from hoviz.views import attention, threeway
 
-    T = idx.shape[1]
-    tokens = [str(int(t)) for t in idx[0].tolist()]
-    _, tr = run_with_trace(model, idx)
-    kinds = [b.kind for b in model.blocks]
+    ids = tuple(idx[0].tolist())
+    tokens = [str(t) for t in ids]
+    _, tr = views.trace_prompt(model, ids)
+    kinds = views.kinds(model)
     if "simplicial2" in kinds:
-        layer, i = kinds.index("simplicial2"), T - 1
-        head = tr.simplicial(layer, 0, 0)
-        scores = tr.threeway(layer)[0].numpy()  # (H, T), from the statistics the traced forward kept
-        S, allowed, triples = head.query_slice(i), head.mask_slice(i), head.top_triples(i, 8)
-        K = head.key_slice("j", max(0, i - 1))
-        figs = [vt.slice_heatmap(S.numpy(), tokens, allowed=allowed.numpy()), vt.mask_slice_figure(allowed.numpy(), i, tokens),
-                vt.triangles_figure(tokens, i, triples), vt.slice_heatmap(K.numpy(), tokens, ylabel="query i"),
-                vt.threeway_bar(scores.mean(1), highlight=0), vt.threeway_profile(scores[0], tokens, i=i)]
+        layer = kinds.index("simplicial2")
+        scores = threeway.scores(tr, layer)  # (H, T)
+        i = threeway.default_query(scores, 0)
+        S, allowed, triples = threeway.query_slice(tr, layer, 0, i)
+        K, k_allowed = threeway.key_slice(tr, layer, 0, "j", max(0, i - 1))
+        figs = list(vars(threeway.figures(S, allowed, triples, K, k_allowed, scores, tokens, i, 0, "j",
+                                          max(0, i - 1))).values())
         page = "threeway"
     else:
-        if "dense" in kinds:
-            P = tr.pattern(kinds.index("dense"))[0].float().numpy()  # (H, T, T)
-        else:  # a layer that lifts to a complex shows its edge affinities as one "head"
-            P = va.affinity_matrix(tr.complex(next(i for i, k in enumerate(kinds) if k in COMPLEX_MIXERS)))[None]
-        figs = [va.heads_grid(P), va.head_heatmap(P[0], tokens), va.attention_graph(P[0], tokens),
-                va.entropy_bar(va.head_entropy(P), T=T)]
+        layer = kinds.index("dense") if "dense" in kinds else next(i for i, k in enumerate(kinds) if k in COMPLEX_MIXERS)
+        P = attention.pairwise(tr, layer)  # (H, T, T)
+        f = attention.figures(P, attention.allowed(model, layer, len(ids)), tokens, 0, kind=kinds[layer])
+        figs = [f.grid, f.entropy, f.matrix, f.graph]
         page = "attention"
     return page, sum(len(f.to_json()) for f in figs)
 

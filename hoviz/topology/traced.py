@@ -14,8 +14,9 @@ from hoviz.errors import TopologyError
 KEYS = ("num_vertices", "edges", "edge_weights", "triangles", "triangle_weights")
 
 
-def complex_from_trace(d: dict) -> dict:
-    """A traced complex as a display-form dict (like `lift`'s, with weights instead of filtration values).
+def complex_from_trace(d) -> dict:
+    """A traced complex (a `hoviz.records.TracedComplex`, or a dict of its fields) as a display-form dict (like
+    `lift`'s, with weights instead of filtration values).
 
     Parameters
     ----------
@@ -36,6 +37,8 @@ def complex_from_trace(d: dict) -> dict:
     >>> cx["edges"].tolist(), cx["edge_weights"].tolist()
     ([[0, 1], [0, 2], [1, 2]], [0.7, 0.6, 0.5])
     """
+    if hasattr(d, "as_dict"):
+        d = d.as_dict()
     if not isinstance(d, dict):
         raise TopologyError(f"a traced complex is a dict with keys {KEYS}; got {type(d).__name__}")
     missing = [k for k in KEYS if k not in d]

@@ -191,11 +191,12 @@ def entropy_bar(entropies, titles=None, *, T: int | None = None, highlight: int 
     return fig
 
 
-def affinity_matrix(cx: dict) -> np.ndarray:
-    """A simplicial-conv complex (Trace.complex) as a (T, T) matrix: entry [i, j] = weight of edge {j, i}, j < i."""
-    T = int(cx["num_vertices"])
-    m = np.zeros((T, T))
-    e = np.asarray(cx["edges"], dtype=np.int64).reshape(-1, 2)
+def affinity_matrix(cx) -> np.ndarray:
+    """A simplicial-conv complex (Trace.complex, a TracedComplex) as a (T, T) matrix: entry [i, j] = weight of edge
+    {j, i}, j < i."""
+    T = int(cx.num_vertices)
+    m = np.zeros((T, T))  # (T, T)
+    e = np.asarray(cx.edges, dtype=np.int64).reshape(-1, 2)
     if len(e):
-        m[np.maximum(e[:, 0], e[:, 1]), np.minimum(e[:, 0], e[:, 1])] = np.asarray(cx["edge_weights"])
+        m[np.maximum(e[:, 0], e[:, 1]), np.minimum(e[:, 0], e[:, 1])] = np.asarray(cx.edge_weights)
     return m

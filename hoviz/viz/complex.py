@@ -16,8 +16,9 @@ from hoviz.viz import display_tokens
 
 DIM_COLOURS = {0: "#1f77b4", 1: "#d62728", 2: "#2ca02c"}
 TRIANGLE_FILL = "rgba(44, 160, 44, 0.18)"
-EDGE_VALUE_KEYS = ("edge_weights", "edge_filtration", "edge_values")
-TRIANGLE_VALUE_KEYS = ("triangle_weights", "triangle_filtration", "triangle_values")
+# per-simplex values: weights from complex_from_trace, filtration values from lift (the two producers)
+EDGE_VALUE_KEYS = ("edge_weights", "edge_filtration")
+TRIANGLE_VALUE_KEYS = ("triangle_weights", "triangle_filtration")
 
 
 def tidy(fig: go.Figure, title: str | None = None, height: int | None = None) -> go.Figure:

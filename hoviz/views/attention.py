@@ -1,0 +1,77 @@
+"""The attention page's view of one layer: its heads as (T, T) matrices, whatever the mixer kind (dense
+attention; a 2-simplicial layer's marginal Σ_l S or Σ_j S; a complex-lifting layer's (gated_triangle, scn) edge affinities as one
+"head"), the mask each matrix lives on, per-head entropy, and the page's figures.
+
+    P = pairwise(tr, layer, "j"); A = allowed(model, layer, P.shape[-1], "j"); figs = figures(P, A, tokens, 0)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hoviz.mixers import COMPLEX_MIXERS
+from hoviz.mixers.simplicial import simplicial_mask
+from hoviz.trace import Trace
+from hoviz.viz.attention import (
+    affinity_matrix,
+    attention_graph,
+    entropy_bar,
+    graph_edges,
+    head_entropy,
+    head_heatmap,
+    heads_grid,
+)
+
+
+def pairwise(tr: Trace, layer: int, which: str = "j") -> np.ndarray:
+    """(H, T, T) float32 pairwise view of `layer`: dense attention; the 2-simplicial marginal Σ_l S (which="j") or
+    Σ_j S (which="l"); a complex-lifting layer's edge-affinity matrix as one head (1, T, T)."""
+    kind = tr.model.blocks[layer].kind
+    if kind == "simplicial2":
+        stats = tr.simplicial_stats(layer)
+        return (stats.marginal_j if which == "j" else stats.marginal_l)[0].float().numpy()  # (H, T, T)
+    if kind in COMPLEX_MIXERS:
+        return affinity_matrix(tr.complex(layer))[None].astype(np.float32)  # (1, T, T)
+    return tr.pattern(layer)[0].float().numpy()  # (H, T, T)
+
+
+def allowed(model, layer: int, T: int, which: str = "j") -> np.ndarray:
+    """(T, T) bool: where the pairwise view can be non-zero (the causal mask; a 2-simplicial layer's mask reduced
+    over the other key; a complex-lifting layer's strictly earlier edges)."""
+    block = model.blocks[layer]
+    if block.kind == "simplicial2":
+        m = block.mixer
+        return simplicial_mask(T, m.w1, m.w2, m.mask).numpy().any(axis=2 if which == "j" else 1)  # (T, T)
+    return np.tril(np.ones((T, T), dtype=bool), -1 if block.kind in COMPLEX_MIXERS else 0)
+
+
+def head_titles(kind: str, H: int) -> list[str]:
+    return ["edge affinities"] if kind in COMPLEX_MIXERS else [f"head {h}" for h in range(H)]
+
+
+@dataclass(frozen=True)
+class AttentionFigures:
+    """The attention page's figures for one layer and head."""
+
+    grid: object
+    entropy: object
+    matrix: object
+    graph: object
+    entropies: np.ndarray  # (H,)
+    edges: list  # [(source j, target i, weight)] drawn in the graph
+
+
+def figures(patterns: np.ndarray, allowed_mask: np.ndarray, tokens, head: int = 0, *, kind: str = "dense",
+            threshold: float = 0.1, layout: str = "circular") -> AttentionFigures:
+    """Every figure of the attention page for `patterns` (H, T, T) and one enlarged head."""
+    H, T = patterns.shape[0], patterns.shape[-1]
+    titles = head_titles(kind, H)
+    ent = head_entropy(patterns)
+    return AttentionFigures(
+        heads_grid(patterns, titles=titles, allowed=allowed_mask),
+        entropy_bar(ent, titles, T=T, highlight=head if H > 1 else None),
+        head_heatmap(patterns[head], tokens, allowed=allowed_mask, title="adjacency matrix (grey: masked)"),
+        attention_graph(patterns[head], tokens, threshold=threshold, layout=layout, allowed=allowed_mask),
+        ent, graph_edges(patterns[head], threshold, allowed=allowed_mask))

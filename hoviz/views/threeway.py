@@ -1,0 +1,67 @@
+"""The 3-way page's view of one 2-simplicial head: the (j, l) slice S[i] of a query and its mask slice, the top
+triples, a slice with one key fixed, the per-head 3-wayness KL per query, the informative default query, and the
+page's figures. Only T² slices are computed; the T³ pattern is never built.
+
+    i = default_query(scores(tr, layer), head=0); S, allowed, top = query_slice(tr, layer, 0, i)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hoviz.mixers.simplicial import simplicial_mask
+from hoviz.trace import Trace
+from hoviz.viz.threeway import mask_slice_figure, slice_heatmap, threeway_bar, threeway_profile, triangles_figure
+
+
+def scores(tr: Trace, layer: int) -> np.ndarray:
+    """(H, T) 3-wayness KL(S[i] || Σ_l S ⊗ Σ_j S) per head and query position, in nats."""
+    return tr.threeway(layer)[0].numpy()
+
+
+def default_query(score: np.ndarray, head: int = 0) -> int:
+    """The query a 3-way view opens on: the position where `head` is most 3-way (largest KL), or the middle of the
+    prompt when no query has any 3-way structure (all scores 0)."""
+    row = np.asarray(score)[head]  # (T,)
+    return int(np.argmax(row)) if np.nanmax(row) > 0 else (len(row) - 1) // 2
+
+
+def query_slice(tr: Trace, layer: int, head: int, i: int, k: int = 8):
+    """(S[i] (T, T) float32 over (j, l), its mask slice (T, T) bool, the top-k triples [(j, l, w)])."""
+    sh = tr.simplicial(layer, 0, head)
+    return sh.query_slice(i).float().numpy(), sh.mask_slice(i).numpy(), sh.top_triples(i, k)
+
+
+def key_slice(tr: Trace, layer: int, head: int, axis: str, index: int):
+    """(S[:, j, :] over (i, l) when axis == "j", or S[:, :, l] over (i, j), float32; its mask (T, T) bool)."""
+    sh = tr.simplicial(layer, 0, head)
+    allowed = simplicial_mask(sh.T, sh.w1, sh.w2, sh.mask)  # (T, T, T) bool
+    allowed = allowed[:, index, :] if axis == "j" else allowed[:, :, index]
+    return sh.key_slice(axis, index).float().numpy(), allowed.numpy()
+
+
+@dataclass(frozen=True)
+class ThreewayFigures:
+    slice: object
+    mask: object
+    triangles: object
+    fixed_key: object
+    heads: object
+    profile: object
+
+
+def figures(S, allowed, triples, K, k_allowed, score, tokens, i: int, head: int, axis: str, index: int
+            ) -> ThreewayFigures:
+    """Every figure of the 3-way page from the slices above and the (H, T) scores."""
+    other = "l" if axis == "j" else "j"
+    fixed = f"S[:, {index}, :] (fixed j = {index})" if axis == "j" else f"S[:, :, {index}] (fixed l = {index})"
+    return ThreewayFigures(
+        slice_heatmap(S, tokens, allowed=allowed, title=f"S[{i}, j, l]"),
+        mask_slice_figure(allowed, i, tokens),
+        triangles_figure(tokens, i, triples),
+        slice_heatmap(K, tokens, allowed=k_allowed, ylabel="query i", xlabel=f"key {other}", title=fixed,
+                      colorscale="Greens"),
+        threeway_bar(score.mean(1), highlight=head),
+        threeway_profile(score[head], tokens, i=i))

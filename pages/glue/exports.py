@@ -1,0 +1,62 @@
+"""Exports: plotly charts whose modebar camera saves PNG or SVG in the browser (no kaleido), and download buttons
+for the arrays and records a page shows (.npz, strict JSON: numpy values as lists, NaN as null).
+
+    exports.plot(fig, "attention-grid"); exports.download_npz("Download (NPZ)", {"S": S}, "s.npz", key="dl")
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import streamlit as st
+import torch
+
+from pages.glue import url_state
+
+
+def plot(fig, name: str, *, where=None, key: str | None = None) -> None:
+    """st.plotly_chart whose modebar camera downloads `name`.png or .svg (sidebar choice), rendered in the browser."""
+    fmt = url_state.current("img", "png")
+    config = {"displaylogo": False, "toImageButtonOptions": {"format": fmt, "filename": name, "scale": 2}}
+    (where or st).plotly_chart(fig, config=config, key=key, theme=None)
+
+
+def npz_bytes(arrays: dict) -> bytes:
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **{k: np.asarray(v) for k, v in arrays.items()})
+    return buf.getvalue()
+
+
+def _plain(x):
+    """`x` with numpy/torch values as lists and numbers, and NaN/inf as None (strict JSON has no NaN)."""
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_plain(v) for v in x]
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu().numpy()
+    if isinstance(x, np.ndarray):
+        return _plain(x.tolist())
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float) and not np.isfinite(x):
+        return None
+    return x
+
+
+def json_bytes(obj) -> bytes:
+    return json.dumps(_plain(obj), indent=1, allow_nan=False).encode()
+
+
+def download_npz(label: str, arrays: dict, file_name: str, key: str, where=None) -> None:
+    """A download button for `arrays` as a compressed .npz (built only when clicked)."""
+    (where or st).download_button(label, lambda: npz_bytes(arrays), file_name=file_name, key=key,
+                                  mime="application/octet-stream", on_click="ignore", icon=":material/download:")
+
+
+def download_json(label: str, obj, file_name: str, key: str, where=None) -> None:
+    """A download button for `obj` as JSON (numpy arrays become lists; built only when clicked)."""
+    (where or st).download_button(label, lambda: json_bytes(obj), file_name=file_name, key=key,
+                                  mime="application/json", on_click="ignore", icon=":material/download:")
