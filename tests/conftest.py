@@ -7,6 +7,12 @@ Weights are re-drawn with a large std so that random models are not near-uniform
 
 from __future__ import annotations
 
+import os
+import shutil
+
+if shutil.which("nvidia-smi") is None:  # no GPU: Triton kernels run in its interpreter, which must be chosen before
+    os.environ.setdefault("TRITON_INTERPRET", "1")  # any test module imports triton (tests/test_triton_kernel.py)
+
 from dataclasses import dataclass, field
 from pathlib import Path
 

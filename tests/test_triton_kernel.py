@@ -5,7 +5,7 @@ kernel fails CI; the CUDA tests run only where a GPU is. Run: python -m pytest -
 
 import os
 
-os.environ["TRITON_INTERPRET"] = "1"  # before anything imports triton
+os.environ.setdefault("TRITON_INTERPRET", "1")  # before anything imports triton (conftest.py sets it too)
 
 import pytest
 import torch
