@@ -22,8 +22,7 @@ def train_main(argv=None) -> int:
     import torch.distributed as dist
 
     from hoviz.training.config import TrainConfig
-    from hoviz.training.overrides import apply_overrides, parse_argv, usage
-    from hoviz.training.presets import get_preset
+    from hoviz.training.presets import apply_overrides, get_preset, parse_argv, usage
     from hoviz.training.resume import read_resume_meta
     from hoviz.training.train import out_stem, train
 

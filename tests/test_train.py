@@ -19,8 +19,7 @@ from hoviz.errors import ConfigError
 from hoviz.tasks import TaskSpec
 from hoviz.training import train
 from hoviz.training.config import TrainConfig
-from hoviz.training.overrides import apply_overrides, field_types
-from hoviz.training.presets import PRESETS, get_preset
+from hoviz.training.presets import PRESETS, apply_overrides, field_types, get_preset
 from hoviz.training.resume import resume_paths
 
 
