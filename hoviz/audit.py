@@ -62,12 +62,14 @@ def audit_model(model, vocab_size: int | None = None, T: int | None = None, n_sa
             a, b = (torch.where(after, torch.randint(V, (T, T), generator=g).to(device), x) for _ in range(2))
             r = torch.randn(T, cfg.vocab_size, generator=g).to(device)  # (T, V) random readout per row
             diffs, grads = [], []
-            for rows in torch.arange(T, device=device).split(chunk):  # a few cuts at a time: T³ mixers are big
-                with torch.no_grad():
-                    diffs.append((model(a[rows]) - model(b[rows])).abs().amax(-1))  # (n, T): row = cut t
-                emb = model.embed(x.repeat(len(rows), 1)).detach().requires_grad_(True)  # (n, T, C): copy per cut
+            with torch.no_grad():
+                for rows in torch.arange(T, device=device).split(chunk):  # a few cuts at a time: T³ mixers are big
+                    both = model(torch.cat([a[rows], b[rows]]))  # (2n, T, V): both draws in one forward
+                    diffs.append((both[:len(rows)] - both[len(rows):]).abs().amax(-1))  # (n, T): row = cut t
+            for rows in torch.arange(T, device=device).split(chunk):
+                emb = model.embed(x.repeat(len(rows), 1)).detach().requires_grad_(True)  # (n, T, C): one per cut
                 logits = model.forward_embeddings(emb)  # (n, T, V)
-                picked = logits[torch.arange(len(rows), device=device), rows]  # (n, V): row t's logits at position t
+                picked = logits[torch.arange(len(rows), device=device), rows]  # (n, V): row t's logits at t
                 (grad,) = torch.autograd.grad((picked * r[rows]).sum(), emb)  # (n, T, C): ∂ r·logits_t / ∂ emb_s
                 grads.append(grad.norm(dim=-1))
             diff = torch.cat(diffs)  # (T, T): row t = cut, column = position

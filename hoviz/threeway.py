@@ -101,11 +101,16 @@ class SimplicialHead:
         q, k1, k2 = (t.to(self.dtype) for t in (self.q, self.k1, self.k2))
         fixed, free = (k1, k2) if axis == "j" else (k2, k1)
         logits = (q * fixed[..., index:index + 1, :]) @ free.transpose(-1, -2) / math.sqrt(self.q.shape[-1])
-        free_idx = torch.arange(self.T, device=self.q.device)
-        i, fixed_idx = free_idx[:, None], torch.tensor(index, device=self.q.device)
-        allowed = (allowed_triples(i, fixed_idx, free_idx[None, :], self.w1, self.w2, self.mask) if axis == "j" else
-                   allowed_triples(i, free_idx[None, :], fixed_idx, self.w1, self.w2, self.mask))  # (T, T) over (i, free)
+        allowed = self.key_mask(axis, index)  # (T, T) over (i, free key)
         return torch.exp(logits - self.lse()[..., :, None]).masked_fill(~allowed, 0.0)
+
+    def key_mask(self, axis: str, index: int) -> torch.Tensor:
+        """Which (i, l) may read j = index (axis "j"), or which (i, j) may read l = index (axis "l"), (T, T) bool."""
+        free = torch.arange(self.T, device=self.q.device)
+        i, fixed = free[:, None], torch.tensor(index, device=self.q.device)
+        if axis == "j":
+            return allowed_triples(i, fixed, free[None, :], self.w1, self.w2, self.mask)  # (T, T)
+        return allowed_triples(i, free[None, :], fixed, self.w1, self.w2, self.mask)  # (T, T)
 
     def mask_slice(self, i: int) -> torch.Tensor:
         """Which (j, l) query i may read, (T, T) bool; a leaky head shows l > i here."""

@@ -1,6 +1,7 @@
 """Expressivity lab: graph pairs that 1-WL colour refinement (and so attention read as a GAT) cannot tell apart while
-their clique complexes' Betti numbers differ (RESEARCH.md §5); and Match3 (Sanford et al. 2023): a sequence's true
-labels, the installed Match3 models' predictions, and a 2-simplicial slice S[i, j, l] lighting up the matching pair.
+their clique complexes' Betti numbers differ; the Weisfeiler-Leman ladder (the smallest k that separates each pair,
+theorems and measurements told apart); and strict Match3 (Sanford et al. 2023) with the pairwise-only oracle beside
+every model: true labels, predictions, scores per position, and a 2-simplicial slice S[i, j, l] on the witnesses.
 """
 
 import numpy as np
@@ -11,6 +12,8 @@ from hoviz.errors import HovizError, TaskError
 from hoviz.tasks import TaskSpec
 from hoviz.views import expressivity as views
 from hoviz.views.expressivity import PAIRS
+from hoviz.viz import ladder
+from hoviz.viz import match3 as m3views
 from hoviz.viz.expressivity import (
     match3_labels_figure,
     match3_slice_figure,
@@ -25,7 +28,8 @@ frame.ensure_frame()
 PAIR_NOTES = {"k3c6": "Both are 2-regular with 6 nodes and 6 edges: every node sees two neighbours of its own colour "
                       "forever. The clique complex fills the two triangles: two components and no loop, against "
                       "one component with one loop.",
-              "rook": "Both are strongly regular SRG(16, 6, 2, 2) with 32 triangles each, so even 3-WL fails. Filling "
+              "rook": "Both are strongly regular SRG(16, 6, 2, 2) with 32 triangles each, so folklore 2-WL (as strong as "
+                      "3-WL) fails; folklore 3-WL separates them (the rook graph has eight K4s). Filling "
                       "the triangles (a rank-2 clique complex) leaves the rook graph's eight K4s as hollow spheres "
                       "(β2 = 8) and turns Shrikhande into a torus (β = 1, 2, 1)."}
 
@@ -59,6 +63,27 @@ def held_out_accuracy(ref: ModelRef, spec: TaskSpec) -> float:
     return views.held_out_accuracy(zoo.load(ref).model, spec)
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def ladder_rows():
+    """The WL ladder on every pair (k = 3 on the 16-node pair takes about half a second), once per server."""
+    return ladder.ladder_rows()
+
+
+PER_POSITION_SAMPLES, PER_POSITION_SEED = 2048, 1234
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def per_position(ref: ModelRef, spec: TaskSpec):
+    """A Match3 model's balanced accuracy at each position on fixed fresh sequences, once per model."""
+    return m3views.per_position_scores(zoo.load(ref).model, spec, PER_POSITION_SAMPLES, PER_POSITION_SEED)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def oracle_per_position(spec: TaskSpec):
+    """The pairwise-only oracle at each position on the same sequences, once per task."""
+    return m3views.oracle_per_position(spec, PER_POSITION_SAMPLES, PER_POSITION_SEED)
+
+
 st.header("Expressivity lab")
 
 # ---------------------------------------------------------------- WL pairs
@@ -85,12 +110,24 @@ with zoo.boundary("Cannot build the graph pair"):
                                      for g, col in zip(wl.graphs, wl.colours)]},
                          f"wl-{pair}.json", key="dl-wl")
 
+# ---------------------------------------------------------------- the WL ladder
+st.subheader("The Weisfeiler-Leman ladder: the smallest k that tells each pair apart")
+with zoo.boundary("Cannot run the WL ladder"):
+    rows = ladder_rows()
+    exports.plot(ladder.ladder_figure(rows), "wl-ladder")
+    st.dataframe(ladder.ladder_table(rows), hide_index=True)
+    t1, t2 = st.columns(2)
+    t1.markdown("**Theorems** (cited)\n\n" + "\n".join(f"- {c.text} ({c.source})" for c in ladder.CLAIMS
+                                                         if c.kind == "theorem"))
+    t2.markdown("**Measured by this app**\n\n" + "\n".join(f"- {c.text} ({c.source})" for c in ladder.CLAIMS
+                                                             if c.kind == "measured"))
+
 # ---------------------------------------------------------------- Match3
-st.subheader("Match3: y_i = 1 iff x_i + x_j + x_l ≡ 0 (mod M) for some j, l ≤ i")
+st.subheader("Strict Match3: y_i = 1 iff x_i + x_j + x_l ≡ 0 (mod M) for some j < l < i")
 entries = zoo.zoo()
 specs = {}
 for name, e in entries.items():
-    if e.task and e.task.get("name") == "match3" and not e.error:
+    if e.task and e.task.get("name") in ("match3", "match3-repeats") and not e.error:
         try:
             specs.setdefault(TaskSpec.from_dict(e.task), []).append(name)
         except HovizError:
@@ -100,11 +137,21 @@ if not specs:
             "`python -m hoviz train --preset match3-simplicial2` and `python -m hoviz train --preset match3-dense` to compare a dense and a "
             "2-simplicial model here.")
     st.stop()
-by_key = {f"M{s.M}-N{s.N}": s for s in specs}
+by_key = {f"{s.name}-M{s.M}-N{s.N}": s for s in specs}
 task_key = url_state.url_selectbox("Task", list(by_key), "m3task", format_func=lambda k: f"Match3 {k}: "
                                 f"{', '.join(specs[by_key[k]])}") if len(by_key) > 1 else next(iter(by_key))
 spec = by_key[task_key]
 names = specs[spec]
+with zoo.boundary("Cannot show the Match3 scores"):
+    rows = m3views.match3_rows({n: entries[n].meta for n in names})
+    exports.plot(m3views.match3_scores_figure(rows), "match3-scores")
+    oracle_note = ", ".join(f"{r.name} {r.balanced_accuracy:.3f}" for r in rows)
+    st.caption(f"{spec.rule}. Sidecar balanced accuracy on scored positions: {oracle_note}; the pairwise-only oracle "
+               "(hoviz.baselines: the best rule on x_i and on witnesses that pair tests can find) scores "
+               + ", ".join(sorted({f"{r.oracle:.3f}" for r in rows if r.oracle is not None}) or ["(not recorded)"])
+               + " on the same sequences. Recompute: `python -m hoviz eval " + " ".join(names) + "`.")
+    exports.plot(m3views.match3_per_position_figure({n: per_position(entries[n].ref, spec) for n in names},
+                                                    oracle_per_position(spec)), "match3-per-position")
 
 s1, s2 = st.columns([1, 3])
 mode = url_state.url_selectbox("Sequence", ["random", "typed"], "m3mode", where=s1, radio=True,
@@ -159,8 +206,9 @@ else:
     i = url_state.url_slider("Query position i", "m3i", 0, T - 1, int(positives[-1]) if len(positives) else T - 1,
                           where=c4)
     S, _, top = cached.query_slice(lm.ref, ids, layer, head, i)
-    exports.plot(figure("slice", S, tokens, np.array(x), i, spec.M), f"match3-slice-{name}-L{layer}-h{head}-i{i}")
-    pairs = matching_pairs(x, i, spec.M)
+    exports.plot(figure("slice", S, tokens, np.array(x), i, spec.M, task=spec.name),
+                 f"match3-slice-{name}-L{layer}-h{head}-i{i}")
+    pairs = matching_pairs(x, i, spec.M, spec.name)
     st.caption(f"Position {i} (x_i = {x[i]}): true label {'yes' if y[i] else 'no'}, {len(pairs)} matching pair(s) "
                "outlined. Top triples: " + ", ".join(f"({j}, {l}) {w:.3f}" for j, l, w in top[:5]))
     slice_data = {"slice": S, "matching_pairs": pairs, "i": i, "layer": layer, "head": head}

@@ -191,8 +191,12 @@ def test_expressivity_page_default(tiny_zoo):
     assert t[0].startswith("2×K3 vs C6: 1-WL colour histograms identical")
     annotations = " ".join(a["text"] for a in specs(at)[0]["layout"]["annotations"])
     assert "Betti (2, 0, 0)" in annotations and "Betti (1, 1, 0)" in annotations
-    assert t[1].startswith("Match3 labels per position") and "tiny-match3 (2-simplicial)" in t[1]
-    assert t[2].startswith("S[")
+    assert t[1].startswith("The Weisfeiler-Leman ladder")  # then the Match3 scores beside the oracle, per position
+    assert t[2].startswith("Match3 balanced accuracy") and "j < l < i" in t[2]
+    assert t[4].startswith("Match3 labels per position") and "tiny-match3 (2-simplicial)" in t[4]
+    assert t[5].startswith("S[")
+    notes = " ".join(a["text"] for a in specs(at)[2]["layout"]["annotations"])
+    assert "chance 0.5" in notes and "(not recorded)" in texts(at.caption)  # the tiny sidecar records no oracle
     assert len(at.get("download_button")) == 3
 
 
@@ -208,9 +212,9 @@ def test_expressivity_slice_marks_the_true_matching_pairs(tiny_zoo):
     spec = TaskSpec("match3", M=7, N=8)
     x = spec.sample(1, torch.Generator().manual_seed(5))[0][0].tolist()
     pairs = matching_pairs(x, 6, spec.M)
-    assert "S[6, j, l]" in s[2]["layout"]["title"]["text"]
-    assert f"{len(pairs)} matching pairs" in s[2]["layout"]["title"]["text"]
-    marks = [tr for tr in s[2]["data"] if tr.get("name") == "true matching pairs"]
+    assert "S[6, j, l]" in s[5]["layout"]["title"]["text"]
+    assert f"{len(pairs)} matching pairs" in s[5]["layout"]["title"]["text"]
+    marks = [tr for tr in s[5]["data"] if tr.get("name") == "true matching pairs"]
     assert (len(marks[0]["x"]) if marks else 0) == len(pairs)
     y = labels(torch.tensor([x]), "match3", spec.M)[0].tolist()
     assert f"true label {'yes' if y[6] else 'no'}" in texts(at.caption)
@@ -225,7 +229,7 @@ def test_expressivity_typed_sequence_round_trip(tiny_zoo):
         assert param(at, k) == v, k
     assert "(0, 1)" in texts(at.caption) or "2 matching pair(s)" in texts(at.caption)  # 4 + 1 + 2 ≡ 0 (mod 7)
     at.slider(key="m3i").set_value(4).run()
-    assert param(at, "m3i") == "4" and "S[4, j, l]" in titles(at)[2]
+    assert param(at, "m3i") == "4" and "S[4, j, l]" in titles(at)[5]
 
 
 @pytest.mark.parametrize("seq, message", [("1 2 x", "not integers"), ("1 2 9", "must lie in 0..6"),
@@ -234,18 +238,18 @@ def test_expressivity_bad_sequences(tiny_zoo, seq, message):
     at = run_app("expressivity", {"m3mode": "typed", "m3seq": seq})
     assert_clean(at, errors_ok=True)
     assert "Cannot use this sequence" in texts(at.error) and message in texts(at.error)
-    assert len(at.get("plotly_chart")) == 1  # the WL pair still shows
+    assert len(at.get("plotly_chart")) == 4  # the WL pair, the ladder and the Match3 scores still show
 
 
 def test_expressivity_bad_url_values(tiny_zoo):
     at = run_app("expressivity", {"pair": "petersen", "m3mode": "psychic", "m3i": "99"})
     assert_clean(at)
     assert texts(at.warning).count("Ignored URL parameter") == 3
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 6
 
 
 def test_expressivity_without_match3_models(broken_zoo):
     at = run_app("expressivity")
     assert_clean(at)
     assert "No Match3 models are installed" in texts(at.info)
-    assert len(at.get("plotly_chart")) == 1
+    assert len(at.get("plotly_chart")) == 2

@@ -109,6 +109,13 @@ def match3_simplicial2() -> TrainConfig:
     return _match(mixers=["simplicial2"], steps=STRICT_STEPS)
 
 
+@preset("match3-repeats")
+def match3_repeats() -> TrainConfig:
+    """One 2-simplicial layer on the variant of Match3 with repeats (j, l <= i; the zoo's first Match3), 4000 steps:
+    its degenerate witnesses are pair tests, so a pairwise-only oracle already scores 0.848 there."""
+    return _match(data="match3-repeats", mixers=["simplicial2"])
+
+
 @preset("match2-dense")
 def match2_dense() -> TrainConfig:
     """The control: one dense layer solves causal Match2 (pairwise)."""

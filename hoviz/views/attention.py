@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from hoviz.mixers import COMPLEX_MIXERS
 from hoviz.mixers.simplicial import simplicial_mask
@@ -43,7 +44,10 @@ def allowed(model, layer: int, T: int, which: str = "j") -> np.ndarray:
     block = model.blocks[layer]
     if block.kind == "simplicial2":
         m = block.mixer
-        return simplicial_mask(T, m.w1, m.w2, m.mask).numpy().any(axis=2 if which == "j" else 1)  # (T, T)
+        # the mask reduced over the other key, one block of query rows at a time:
+        rows = [simplicial_mask(T, m.w1, m.w2, m.mask, rows=(i0, min(T, i0 + 64))).any(2 if which == "j" else 1)
+                for i0 in range(0, T, 64)]  # never the whole (T, T, T) mask
+        return torch.cat(rows).numpy()  # (T, T)
     return np.tril(np.ones((T, T), dtype=bool), -1 if block.kind in COMPLEX_MIXERS else 0)
 
 

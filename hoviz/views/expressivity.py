@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from hoviz.errors import TaskError
-from hoviz.tasks import TaskSpec, balanced_accuracy, labels, predict_labels
+from hoviz.tasks import TaskSpec, labels, predict_labels
 from hoviz.topology import (
     clique_complex_betti,
     hexagon,
@@ -79,6 +79,6 @@ def predictions(logits: np.ndarray, spec: TaskSpec) -> np.ndarray:
 
 @torch.no_grad()
 def held_out_accuracy(model, spec: TaskSpec, seed: int = 1234, n: int = 512) -> float:
-    """Balanced accuracy of a Match model on n fresh seeded sequences."""
+    """Balanced accuracy of a Match model on n fresh seeded sequences (on the task's scored positions)."""
     x, y = spec.sample(n, torch.Generator().manual_seed(seed))
-    return balanced_accuracy(predict_labels(model(x), spec), y)
+    return spec.score(predict_labels(model(x), spec), y)

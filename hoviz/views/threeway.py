@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hoviz.mixers.simplicial import simplicial_mask
 from hoviz.trace import Trace
 from hoviz.viz.threeway import mask_slice_figure, slice_heatmap, threeway_bar, threeway_profile, triangles_figure
 
@@ -37,9 +36,7 @@ def query_slice(tr: Trace, layer: int, head: int, i: int, k: int = 8):
 def key_slice(tr: Trace, layer: int, head: int, axis: str, index: int):
     """(S[:, j, :] over (i, l) when axis == "j", or S[:, :, l] over (i, j), float32; its mask (T, T) bool)."""
     sh = tr.simplicial(layer, 0, head)
-    allowed = simplicial_mask(sh.T, sh.w1, sh.w2, sh.mask)  # (T, T, T) bool
-    allowed = allowed[:, index, :] if axis == "j" else allowed[:, :, index]
-    return sh.key_slice(axis, index).float().numpy(), allowed.numpy()
+    return sh.key_slice(axis, index).float().numpy(), sh.key_mask(axis, index).numpy()
 
 
 @dataclass(frozen=True)

@@ -10,5 +10,6 @@ PAGES = [  # (file, title, icon, url_path); the first is the default page
     ("pages/5_complex.py", "Simplicial complex & persistence", ":material/bubble_chart:", "complex"),
     ("pages/6_compare.py", "Compare", ":material/compare:", "compare"),
     ("pages/7_expressivity.py", "Expressivity lab", ":material/science:", "expressivity"),
+    ("pages/8_evidence.py", "Evidence", ":material/biotech:", "evidence"),
 ]
 PAGE_FILES = {url: path for path, _, _, url in PAGES}  # url path -> page file, for tests and benchmarks

@@ -1,0 +1,122 @@
+"""Evidence: does higher order help here? Per 2-simplicial head, its interaction score (how far its logits are from
+additive in the two keys) against the causal effect of replacing it by its pairwise surrogate, zero or its mean;
+the per-token Δ of that intervention on the prompt; and the prompt read by two models token by token, with where one
+wins over held-out text. Numbers over held-out text come from `python -m hoviz interventions` (stored report).
+"""
+
+import streamlit as st
+
+from hoviz.interventions import KINDS, Intervention
+from hoviz.views import evidence
+from hoviz.viz.evidence import bucket_figure, comparison_strip, wins_rows
+from hoviz.zoo import ModelRef
+from pages.glue import exports, frame, url_state, zoo
+
+frame.ensure_frame()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def heads_view(ref: ModelRef, ids: tuple[int, ...]) -> evidence.HeadsView:
+    return evidence.heads(zoo.load(ref), ids)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def mean_reference(ref: ModelRef):
+    """Shared, never mutated: the mean-ablation reference of a model (a forward over its reference sample)."""
+    return evidence.mean_reference(zoo.load(ref))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def intervention_delta(ref: ModelRef, ids: tuple[int, ...], layer: int, head: int, kind: str):
+    means = mean_reference(ref) if kind == "mean" else None
+    return evidence.intervention_delta(zoo.load(ref), ids, Intervention(layer, head, kind), means)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def compare_prompt(refs: tuple[ModelRef, ...], ids: tuple[int, ...]):
+    return evidence.compare_prompt([zoo.load(r) for r in refs], ids)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def compare_sample(refs: tuple[ModelRef, ...]):
+    return evidence.compare_sample([zoo.load(r) for r in refs])
+
+
+st.header("Evidence: does higher order help here?")
+lm = zoo.require_model()
+ids, tokens = zoo.require_tokens(lm)
+
+st.subheader("Per 2-simplicial head: 3-way score against causal effect")
+choices = evidence.surrogate_heads(lm.model)
+if not choices:
+    having = zoo.models_with("simplicial2")
+    st.info(f"**{lm.name}** has no 2-simplicial layer (its mixers: {', '.join(lm.kinds)}), so there is no 3-way "
+            "head to test. " + (f"Models with one: {', '.join(having)}." if having else ""))
+else:
+    with st.spinner("Scoring every 2-simplicial head..."):
+        hv = heads_view(lm.ref, ids)
+    st.caption("**Interaction** = mean over queries of KL(S[i] ‖ softmax(μ + α + β)): 0 iff the head's trilinear "
+               "logits are additive in its two keys, i.e. the head equals its **pairwise surrogate** "
+               "(Σ_j p_j v1_j) ⊙ (Σ_l p_l v2_l), two ordinary attentions. **Joint spread (mutual information)** "
+               "= KL(S[i] ‖ Σ_l S ⊗ Σ_j S), ≈ 0 for a head that sharply reads one pair. **Effect** = change in "
+               f"log-loss when the head is replaced. Computed on {hv.note}")
+    c1, c2 = st.columns([1, 2])
+    names = [f"L{li}h{h}" for li, h in choices]
+    name = url_state.url_selectbox("Head", names, "evhead", where=c1)
+    layer, head = choices[names.index(name)]
+    kind = url_state.url_selectbox("Replace it by", list(KINDS), "evkind", where=c2, radio=True, horizontal=True,
+                                   format_func=lambda k: {"surrogate": "its pairwise surrogate", "zero": "zero",
+                                                          "mean": "its mean output"}[k])
+    figs = evidence.head_figures(hv, (layer, head), lm.model, ids, tokens)
+    a1, a2 = st.columns(2)
+    exports.plot(figs.scatter, f"{lm.name}-evidence-heads", where=a1)
+    exports.plot(figs.effects or figs.profile, f"{lm.name}-evidence-effects", where=a2)
+    if hv.all_heads:
+        st.table([{"every 2-simplicial head at once": e.label, "Δ log-loss": round(e.delta_loss, 4),
+                   **({"Δ balanced accuracy": round(e.delta_balanced_accuracy, 4)} if hv.is_match else {})}
+                  for e in hv.all_heads.values()])
+    if figs.effects is not None:
+        exports.plot(figs.profile, f"{lm.name}-{name}-scores", where=st.container())
+    with zoo.boundary(f"{name} {kind}"):
+        with st.spinner("Mean-ablation reference: one forward over the model's reference sample, once per model..."
+                        if kind == "mean" else "Running the intervened model on the prompt..."):
+            eff = intervention_delta(lm.ref, ids, layer, head, kind)
+        exports.plot(evidence.delta_figure(eff, tokens, f"{name} {kind}"), f"{lm.name}-{name}-{kind}-delta",
+                     where=st.container())
+        exports.download_json("Download evidence (JSON)",
+                              {"model": lm.name, "source": hv.source, "note": hv.note,
+                               "heads": [{"head": h.name, "interaction": h.interaction, "joint_spread": h.joint_spread,
+                                          "effects": {k: e.delta_loss for k, e in h.effects.items()}}
+                                         for h in hv.heads],
+                               "prompt": {"head": name, "kind": kind, "tokens": tokens, "delta": eff.delta}},
+                              f"{lm.name}-evidence.json", key="dl-evidence")
+
+st.subheader("Model against model on this prompt")
+others = evidence.comparable(zoo.zoo(), lm.name)
+if not others:
+    st.info(f"No other installed model reads **{lm.name}**'s vocabulary, so there is nothing to compare it with.")
+    st.stop()
+other = url_state.url_selectbox("Compare with", others, "vs", default=next((n for n in others if "dense" in n),
+                                                                           others[0]))
+om = zoo.load_model(other)
+with zoo.boundary("Model comparison"):
+    cmp = compare_prompt((lm.ref, om.ref), ids)
+    exports.plot(comparison_strip(cmp), f"{lm.name}-vs-{other}-tokens", where=st.container())
+    w1, w2 = st.columns(2)
+    w1.caption(f"Where **{other}** wins most")
+    w1.dataframe(wins_rows(cmp.top_wins(1, 0, k=8), cmp.models), hide_index=True)
+    w2.caption(f"Where **{lm.name}** wins most")
+    w2.dataframe(wins_rows(cmp.top_wins(0, 1, k=8), cmp.models), hide_index=True)
+if url_state.url_toggle(f"Summarise over held-out text ({evidence.PAGE_WINDOWS} windows, seed 0)", "evheld"):
+    with zoo.boundary("Held-out comparison"), st.spinner("Reading the held-out sample with both models..."):
+        s = compare_sample((lm.ref, om.ref))
+        st.caption(f"{s.sample}: mean Δ ({other} − {lm.name}) {s.mean_delta:+.4f} ± {s.delta_se:.4f} nats/token "
+                   "(s.e. over windows); negative: the second model predicts better. "
+                   "The full 64-window numbers: `python -m hoviz.compare_tokens A B`.")
+        b1, b2, b3 = st.columns(3)
+        for where, rows, title in ((b1, s.by_word_position, "by position in the word"),
+                                   (b2, s.by_repeat_distance, "by distance to the previous occurrence"),
+                                   (b3, s.by_window_position, "by position in the window")):
+            if rows:
+                exports.plot(bucket_figure(rows, title=title), f"{lm.name}-vs-{other}-{title.split()[-1]}",
+                             where=where)

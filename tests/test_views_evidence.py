@@ -1,0 +1,71 @@
+"""The Evidence page's view (hoviz.views.evidence) without Streamlit: stored held-out reports are used only for their
+own weights, else the prompt is scored; interventions and comparisons read the right targets."""
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+
+from hoviz.checkpoint import Checkpoint
+from hoviz.config import GPTConfig
+from hoviz.evidence import head_evidence
+from hoviz.heldout import text_sample
+from hoviz.interventions import Intervention
+from hoviz.model import GPT
+from hoviz.tokenizer import CharTokenizer
+from hoviz.views import evidence
+
+TOK = CharTokenizer("abcdefghijk")
+T = 12
+
+
+def ckpt(name, mixers, seed=0):
+    torch.manual_seed(seed)
+    m = GPT(GPTConfig(vocab_size=len(TOK), block_size=16, n_layer=len(mixers), n_head=2, n_embd=16, mixers=mixers))
+    with torch.no_grad():
+        for p in m.parameters():
+            if p.dim() > 1:
+                p.normal_(0.0, 0.3)
+    return Checkpoint(name, m.eval(), TOK, {"weights_sha256": f"{seed:064d}"})
+
+
+def test_heads_view_prefers_a_matching_stored_report(tmp_path):
+    ck = ckpt("tiny-s2", ["dense", "simplicial2"])
+    ids = tuple(torch.randint(len(TOK), (T,)).tolist())
+    prompt_only = evidence.heads(ck, ids, tmp_path / "none.json")
+    assert prompt_only.source == "prompt" and [h.name for h in prompt_only.heads] == ["L1h0", "L1h1"]
+    ids_all = torch.randint(len(TOK), (300,))
+    rep = head_evidence(ck, text_sample(ids_all, 4, T, 0, "ids"), text_sample(ids_all, 4, T, 1, "ids"))
+    path = tmp_path / "ev.json"
+    path.write_text(json.dumps({"command": "python -m hoviz interventions tiny-s2", "reports": [rep.to_dict()]}))
+    stored = evidence.heads(ck, ids, path)
+    assert stored.source == "held-out" and "python -m hoviz interventions tiny-s2" in stored.note
+    assert set(stored.all_heads) == {"surrogate", "zero", "mean"} and not stored.is_match
+    other = evidence.heads(ckpt("tiny-s2", ["dense", "simplicial2"], seed=1), ids, path)
+    assert other.source == "prompt" and "other weights" in other.note
+    eff = evidence.intervention_delta(ck, ids, Intervention(1, 0, "surrogate"))
+    figs = evidence.head_figures(stored, (1, 0), ck.model, ids, TOK.tokens(ids))
+    assert figs.effects is not None and len(figs.scatter.data) == 2 and len(figs.profile.data) == 2
+    assert evidence.head_figures(prompt_only, (1, 0), ck.model, ids, TOK.tokens(ids)).effects is None
+    strip = evidence.delta_figure(eff, TOK.tokens(ids), "L1h0 surrogate")
+    np.testing.assert_allclose(strip.data[0].z.ravel()[1:T], eff.delta[1:], atol=6e-4)  # the strip sends 3 decimals
+    assert evidence.surrogate_heads(ck.model) == [(1, 0), (1, 1)]
+
+
+def test_comparable_and_compare_prompt():
+    a, b = ckpt("a", ["dense"]), ckpt("b", ["simplicial2"], 1)
+    entries = {"a": SimpleNamespace(tokenizer=TOK), "b": SimpleNamespace(tokenizer=TOK),
+               "c": SimpleNamespace(tokenizer=CharTokenizer("xyz")), "d": SimpleNamespace(tokenizer=None)}
+    assert evidence.comparable(entries, "a") == ["b"]
+    assert evidence.comparable(entries, "d") == []
+    cmp = evidence.compare_prompt([a, b], tuple(range(8)))
+    assert cmp.losses.shape == (2, 8) and np.isnan(cmp.losses[:, 0]).all()
+
+
+def test_mean_reference_needs_a_training_record():
+    from hoviz.errors import EvidenceError
+
+    with pytest.raises(EvidenceError, match="training.config"):
+        evidence.mean_reference(ckpt("a", ["dense"]))
