@@ -29,7 +29,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import torch
 
 from hoviz import GPT, GPTConfig, list_checkpoints, save_checkpoint
-from hoviz.checkpoint import CHECKPOINT_DIR
+from hoviz.checkpoint import CHECKPOINT_DIR, checkpoint_files
 from hoviz.tokenizer import CharTokenizer
 from hoviz.zoo import read_sidecar
 from pages.glue.page_table import PAGE_FILES
@@ -48,7 +48,7 @@ DRAWN = "[...document.querySelectorAll('.js-plotly-plot')].filter(e => e.querySe
 # ---------------------------------------------------------------- zoo and prompts
 def prompt_for(directory: Path, name: str, chars: int) -> str:
     """A `chars`-character Shakespeare prompt the model can read; Match models get their own default sequence."""
-    meta = read_sidecar(directory / f"{name}.json")
+    meta = read_sidecar(checkpoint_files(directory / name)[1])
     tok = meta["tokenizer"]
     if tok.get("kind") == "word":
         task = meta.get("task") or {}
@@ -198,7 +198,7 @@ def browser_runs(directory: Path, names: list[str], chars: int, artifacts: Path,
         raise SystemExit("chromium not found: apt-get install -y chromium")
     out = {"attention": {}, "navigate": {}, "model_switch": {}, "t512": {}}
     char_models = [n for n in names if n not in (SYNTHETIC, SYNTHETIC_S2) and
-                   read_sidecar(directory / f"{n}.json")["tokenizer"].get("kind") == "char"]
+                   read_sidecar(checkpoint_files(directory / n)[1])["tokenizer"].get("kind") == "char"]
     with streamlit_server(directory, artifacts / "bench-streamlit.log") as base, sync_playwright() as p, \
             tempfile.TemporaryDirectory() as profile:
         ctx = p.chromium.launch_persistent_context(profile, executable_path=chromium, args=CHROMIUM_ARGS,
@@ -234,7 +234,7 @@ def browser_runs(directory: Path, names: list[str], chars: int, artifacts: Path,
                           " s)", flush=True)
         # T = 512: the synthetic block-512 models (the 2-simplicial one only with --t512-simplicial)
         text = "".join(c for c in PASSAGE * 40 if c in set(
-            read_sidecar(directory / f"{SYNTHETIC}.json")["tokenizer"]["vocab"]))[:512]
+            read_sidecar(checkpoint_files(directory / SYNTHETIC)[1])["tokenizer"]["vocab"]))[:512]
         runs = [("dense", SYNTHETIC, 0)] + ([("simplicial2", SYNTHETIC_S2, 1)] if SYNTHETIC_S2 in names else [])
         for kind, model, layer in runs:
             url = f"{base}/attention?{urlencode({'model': model, 'prompt': text, 'layer': layer})}"
@@ -295,8 +295,8 @@ def main(argv=None) -> int:
         else:  # link the real (or given) checkpoints next to the synthetic model
             src = CHECKPOINT_DIR if zoo == "real" else Path(zoo)
             for name in list_checkpoints(src):
-                for ext in (".safetensors", ".json"):
-                    (directory / f"{name}{ext}").symlink_to((src / f"{name}{ext}").resolve())
+                for link, target in zip(checkpoint_files(directory / name), checkpoint_files(src / name), strict=True):
+                    link.symlink_to(target.resolve())
         names = list_checkpoints(directory)
         synthetic_model(directory, SYNTHETIC, ["dense", "dense"])
         extra = [synthetic_model(directory, SYNTHETIC_S2, ["dense", "simplicial2"])] if a.t512_simplicial else []
