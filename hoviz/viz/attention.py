@@ -16,6 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from hoviz.entropy import entropy_np
 from hoviz.viz import MASKED_BG, as_f32, display_tokens, pool_max, token_ticks
 
 WIDTH_BINS = (0.0, 0.25, 0.5, 0.75, 1.01)  # edge weight bins -> one trace each
@@ -37,8 +38,7 @@ def masked(pattern, allowed=None) -> np.ndarray:
 def head_entropy(patterns) -> np.ndarray:
     """Mean row entropy (nats) of each head's pattern, (H,) from (H, T, T); rows are distributions over keys."""
     p = np.clip(np.nan_to_num(np.asarray(patterns, dtype=np.float64)), 0.0, None)
-    ent = -np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0).sum(-1)  # (H, T)
-    return ent.mean(-1)
+    return entropy_np(p).mean(-1)  # mean over the T rows of (H, T)
 
 
 def uniform_entropy(T: int) -> float:
