@@ -14,10 +14,11 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from hoviz.viz import PALETTE
 from hoviz.viz.complex import tidy
 
-PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f"]
-KIND_COLOURS = {"dense": "#1f77b4", "simplicial2": "#d62728", "gated_triangle": "#2ca02c", "scn": "#8c564b", "mixed": "#9467bd"}
+KIND_COLOURS = {"dense": PALETTE[0], "simplicial2": PALETTE[3], "gated_triangle": PALETTE[2], "scn": PALETTE[5],
+                "mixed": PALETTE[4]}
 CURVE_KEYS = ("step", "train_loss", "val_loss", "balanced_accuracy", "tokens", "wall_time")
 CURVE_ALIASES = {"tokens": ("tokens", "tokens_seen"), "wall_time": ("wall_time", "wall_time_s")}  # hoviz.train's names
 
