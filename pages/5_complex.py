@@ -1,7 +1,8 @@
 """Simplicial complex & persistence: a head's attention map (D = 1 - max(A, Aᵀ), Kushnareva et al. 2021) or a layer's
 residual-stream point cloud lifted to a Vietoris–Rips complex at a chosen radius, capped per token; its Betti numbers,
-the persistence diagram and barcode (H0, H1) and the Betti curves with that radius marked. For a simplicial-conv
-layer, the complex its mixer actually built for this prompt, with its weights (RESEARCH.md §4, §6).
+the persistence diagram and barcode (H0, H1) and the Betti curves with that radius marked. For a layer that
+lifts the tokens itself, the complex its mixer built for this prompt, with its weights; for an scn layer also the
+prefix complex K_i that position i saw, its Hodge spectra (zeros: Betti numbers) and the largest filter responses.
 """
 
 import numpy as np
@@ -11,6 +12,7 @@ from hoviz.mixers import COMPLEX_MIXERS
 from hoviz.views import complex as views
 from hoviz.views.complex import RADII
 from hoviz.viz.complex import complex_figure, thin_complex
+from hoviz.viz.hodge import prefix_figure, response_figure, spectrum_figure
 from hoviz.viz.persistence import barcode_figure, betti_curves_figure, persistence_diagram_figure
 from hoviz.zoo import ModelRef
 from pages.glue import cached, exports, frame, url_state, zoo
@@ -139,6 +141,15 @@ if scn_layers:
              "weight", "high", layout, seed, three_d)
         data.update({f"mixer_L{scn}_{k}": v for k, v in mcx.items() if isinstance(v, np.ndarray)})
         data[f"mixer_L{scn}_betti"] = np.array(mbetti)
+        if lm.kinds[scn] == "scn":
+            i = url_state.url_slider("Position i: the prefix complex K_i it saw", "scn_i", 0, T - 1, T - 1)
+            view = cached.scn_view(lm.ref, ids, scn, i)
+            st.write(f"K_{i}: Betti numbers (β0, β1, β2) = {view.spectra.betti} (zero eigenvalues of L0, L1, L2); "
+                     f"{len(view.prefix['edges'])} edges, {len(view.prefix['triangles'])} triangles.")
+            p1, p2 = st.columns([3, 2])
+            exports.plot(prefix_figure(view, tokens, layout, seed, three_d), f"{lm.name}-L{scn}-K{i}", where=p1)
+            exports.plot(response_figure(view, tokens), f"{lm.name}-L{scn}-K{i}-responses", where=p2)
+            exports.plot(spectrum_figure(view.spectra), f"{lm.name}-L{scn}-K{i}-spectra")
 
 if data:
     d1, d2 = st.columns(2)

@@ -62,10 +62,12 @@ def test_complex_page_runs_for_every_model(tiny_zoo, model):
     metrics = {m.label: m.value for m in at.metric}
     assert {"β0 (components)", "β1 (loops)", "β2 (voids)", "edges", "triangles"} <= set(metrics)
     assert any(t.startswith("Vietoris–Rips complex") for t in titles(at))
-    if "scn" in tiny_zoo.mixers[model]:
-        assert len(at.get("plotly_chart")) == 5
+    if "scn" in tiny_zoo.mixers[model]:  # + the prefix complex K_i, its responses and its Hodge spectra
+        assert len(at.get("plotly_chart")) == 8
         assert "the mixer's complex" in " ".join(titles(at))
         assert "Betti numbers (β0, β1, β2)" in texts(at.markdown)
+        assert "zero eigenvalues of L0, L1, L2" in texts(at.markdown)
+        assert any(t.startswith("L0: the prefix complex K_") for t in titles(at))
 
 
 def test_complex_radius_zero_is_all_components(tiny_zoo):

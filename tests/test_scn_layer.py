@@ -8,9 +8,9 @@ import torch
 from hoviz.config import GPTConfig
 from hoviz.errors import ConfigError, TopologyError
 from hoviz.model import GPT
-from hoviz.scn_layer import filter_terms_at, scn_layer_view
 from hoviz.topology import betti_numbers
 from hoviz.topology.spectra import hodge_spectra, prefix_complex
+from hoviz.views.scn import filter_terms_at, scn_layer_view
 from hoviz.viz.hodge import prefix_figure, response_figure, spectrum_figure
 
 HOLLOW = {"num_vertices": 3, "edges": [[0, 1], [0, 2], [1, 2]], "triangles": []}

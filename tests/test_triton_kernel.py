@@ -38,6 +38,10 @@ def test_per_head_float32_matches_definition(w1, w2):
     assert max(r.errors.values()) < 1e-5
 
 
+def test_single_position():
+    _check(2, 2, 1, 1, 16, None, 3, torch.float32, seed=6)
+
+
 @pytest.mark.parametrize("order,kv1", [("j", "rows"), ("l", "rows"), ("j", "tiles")])
 def test_grouped_both_loop_orders_both_dk1_kernels(order, kv1):
     _check(1, 6, 2, 11, 16, 4, 9, torch.float32, tiles=Tiles(WIDE, SMALL, WIDE, SMALL, order, kv1), seed=1)

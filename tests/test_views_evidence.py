@@ -56,10 +56,16 @@ def test_heads_view_prefers_a_matching_stored_report(tmp_path):
 
 def test_comparable_and_compare_prompt():
     a, b = ckpt("a", ["dense"]), ckpt("b", ["simplicial2"], 1)
-    entries = {"a": SimpleNamespace(tokenizer=TOK), "b": SimpleNamespace(tokenizer=TOK),
-               "c": SimpleNamespace(tokenizer=CharTokenizer("xyz")), "d": SimpleNamespace(tokenizer=None)}
+    text = {"name": "shakespeare"}
+    entries = {"a": SimpleNamespace(tokenizer=TOK, task=text), "b": SimpleNamespace(tokenizer=TOK, task=text),
+               "c": SimpleNamespace(tokenizer=CharTokenizer("xyz"), task=text),
+               "d": SimpleNamespace(tokenizer=None, task=None),
+               "m3": SimpleNamespace(tokenizer=TOK, task={"name": "match3", "M": 9, "N": 8}),
+               "m2": SimpleNamespace(tokenizer=TOK, task={"name": "match2", "M": 9, "N": 8}),
+               "m3b": SimpleNamespace(tokenizer=TOK, task={"name": "match3", "M": 9, "N": 8})}
     assert evidence.comparable(entries, "a") == ["b"]
     assert evidence.comparable(entries, "d") == []
+    assert evidence.comparable(entries, "m3") == ["m3b"]  # same vocabulary as match2, another task
     cmp = evidence.compare_prompt([a, b], tuple(range(8)))
     assert cmp.losses.shape == (2, 8) and np.isnan(cmp.losses[:, 0]).all()
 

@@ -62,6 +62,9 @@ def _check(q, k1, k2, v1, v2, w1, w2) -> None:
     for name, w in (("w1", w1), ("w2", w2)):
         if w is not None and (not isinstance(w, int) or isinstance(w, bool) or w < 1):
             raise AttentionInputError(f"{name} must be a positive int or None, got {w!r}")
+    if q.numel() >= 2**31:
+        raise AttentionInputError(f"q has {q.numel()} elements: the kernels index with 32-bit offsets, so split the "
+                                  "batch into calls of fewer than 2**31 elements")
 
 
 def _precision(dtype) -> str:

@@ -62,11 +62,14 @@ def intervention_delta(ckpt, ids, iv: Intervention, means: HeadMeans | None = No
 
 
 def comparable(entries: dict, name: str) -> list[str]:
-    """The other zoo models (name -> ZooEntry) that read the same vocabulary as `name`."""
-    def vocab(e):
-        return e.tokenizer.to_dict() if e.tokenizer is not None else None
-    mine = vocab(entries[name])
-    return [n for n, e in entries.items() if n != name and mine is not None and vocab(e) == mine]
+    """The other zoo models (name -> ZooEntry) that read the same vocabulary and were trained on the same task
+    (Match3 and Match2 share a vocabulary, but a Match2 model's labels answer another question)."""
+    def key(e):
+        task = e.task if isinstance(e.task, dict) else {}
+        same_task = {k: task.get(k) for k in ("name", "M", "N", "rule")}
+        return None if e.tokenizer is None else (repr(e.tokenizer.to_dict()), repr(same_task))
+    mine = key(entries[name])
+    return [n for n, e in entries.items() if n != name and mine is not None and key(e) == mine]
 
 
 def compare_prompt(ckpts, ids) -> PromptComparison:

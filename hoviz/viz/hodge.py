@@ -1,4 +1,4 @@
-"""Plotly figures of an `scn` layer's view (hoviz.scn_layer): Hodge spectra of L0/L1/L2 with the zero eigenvalues
+"""Plotly figures of an `scn` layer's view (hoviz.views.scn): Hodge spectra of L0/L1/L2 with the zero eigenvalues
 (the Betti numbers) marked, the simplices with the largest filter response, and the prefix complex coloured by it.
     >>> fig = spectrum_figure(hodge_spectra({"num_vertices": 3, "edges": [[0, 1], [0, 2], [1, 2]], "triangles": []}))
 """

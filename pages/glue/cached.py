@@ -12,7 +12,7 @@ import torch
 
 from hoviz import views
 from hoviz.audit import AuditReport, audit_model
-from hoviz.views import attention, threeway
+from hoviz.views import attention, scn, threeway
 from hoviz.zoo import ModelRef
 from pages.glue.zoo import load
 
@@ -51,6 +51,12 @@ def query_slice(ref: ModelRef, ids: tuple[int, ...], layer: int, head: int, i: i
 def key_slice(ref: ModelRef, ids: tuple[int, ...], layer: int, head: int, axis: str, index: int):
     """(S[:, j, :] over (i, l) or S[:, :, l] over (i, j) float32, its mask bool)."""
     return threeway.key_slice(trace(ref, ids)[1], layer, head, axis, index)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def scn_view(ref: ModelRef, ids: tuple[int, ...], layer: int, i: int) -> scn.SCNLayerView:
+    """An scn layer's prefix complex K_i, its Hodge spectra and filter responses (hoviz.views.scn.scn_layer_view)."""
+    return scn.scn_layer_view(load(ref).model, ids, layer, i)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

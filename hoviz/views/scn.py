@@ -4,7 +4,7 @@ position i saw, its Hodge spectra, and each simplex's filter response for token 
 The response of a simplex is the norm of its cochain's term in what token i reads before the nonlinearities: for a
 vertex u its term in Y0_i = Σ_k θ0_k ⊙ L0^k X0 (row i); for an edge or triangle its term in Σ_s Z1[i, s], the
 pre-activations of the edges born at i (L1,down terms on edges; L2 and L1,up = B2 L2^(k-1) B2ᵀ terms on triangles).
-The terms add up exactly to Y0_i and Σ_s Z1[i, s] (tests/test_scn_layer.py).
+The terms add up exactly to Y0_i and Σ_s Z1[i, s] (tests/test_scn_layer.py); the complex page draws this view.
     view = scn_layer_view(model, ids, layer=1, i=20); view.spectra.betti, view.top[:3]
 """
 
