@@ -1,4 +1,4 @@
-"""Causality audit: does any output at position <= t depend on a token after t? (RESEARCH.md §2, "attention leak")
+"""Causality audit: does any output at position <= t depend on a token after t? (docs/theory.md §2.3)
 
 Two independent tests on random inputs, for every cut t at once (one batch row per cut):
   suffix:   replace tokens after t, measure max |Δ logits[<= t]|;

@@ -1,6 +1,6 @@
 """Plotly figure builders for the hoviz app: numpy in, `plotly.graph_objects.Figure` out, no Streamlit.
 
-Figures stay light (ANCHORS.md: "compute only what is on screen"): heatmaps carry float32 values, thumbnails are
+Figures stay light (compute only what is on screen): heatmaps carry float32 values, thumbnails are
 max-pooled to at most 64 cells a side, and a graph draws all its edges in a few traces (one per width bin).
     >>> import numpy as np
     >>> from hoviz.viz.attention import head_heatmap

@@ -1,6 +1,6 @@
 """Plotly figures of the expressivity lab: 1-WL-indistinguishable graph pairs, and Match3 solved by 3-way attention.
 
-WL pairs (RESEARCH.md §5): both graphs drawn side by side, nodes coloured by their (jointly refined) 1-WL colour,
+WL pairs (docs/theory.md §5): both graphs drawn side by side, nodes coloured by their (jointly refined) 1-WL colour,
 triangles of the clique complex filled, Betti numbers in the titles. Match3 (Sanford et al. 2023; strict: j < l < i):
 true labels and each model's predictions per position, and the slice S[i, j, l] with the true witnesses marked.
 """
