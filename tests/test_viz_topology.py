@@ -124,7 +124,7 @@ def test_normalise_curve_accepts_dicts_and_rows():
     dicts = vcmp.normalise_curve([{"step": 5, "train_loss": 2.0, "val_loss": 2.5, "tokens": 640}])
     assert dicts["tokens"].tolist() == [640.0] and np.isnan(dicts["wall_time"][0])
     trained = vcmp.normalise_curve([{"step": 50, "train_loss": 2.0, "balanced_accuracy": 0.7, "tokens_seen": 9,
-                                     "wall_time_s": 1.5, "lr": 1e-3}])  # as hoviz.train writes it
+                                     "wall_time_s": 1.5, "lr": 1e-3}])  # as hoviz.training.train writes it
     assert trained["tokens"].tolist() == [9.0] and trained["wall_time"].tolist() == [1.5]
     assert trained["balanced_accuracy"].tolist() == [0.7]
     assert vcmp.normalise_curve(None)["step"].shape == (0,)
