@@ -55,7 +55,7 @@ class HeadMeans:
 @dataclass
 class IntervenedRun:
     logits: torch.Tensor  # (B, T, V)
-    resid: list[torch.Tensor] = field(default_factory=list)  # residual entering each block, (B, T, C), if kept
+    resid: list = field(default_factory=list)  # [layer] residual entering each block (B, T, C); None before start
     heads: dict[int, torch.Tensor] = field(default_factory=dict)  # layer -> (B, H, T, D) head outputs, if kept
     qk: dict[int, torch.Tensor] = field(default_factory=dict)  # 2-simplicial layer -> (3, B, H, T, D), if kept
 
@@ -145,7 +145,7 @@ def run_intervened(model, idx: torch.Tensor, interventions=(), means: HeadMeans 
         raise EvidenceError(f"start={start} skips layer {min(iv.layer for iv in plan)}, which is intervened on")
     T = idx.shape[1]
     h = model.embed(idx) if resid is None else resid  # (B, T, C)
-    run = IntervenedRun(logits=None)
+    run = IntervenedRun(logits=None, resid=[None] * start if "resid" in keep else [])
     for li in range(start, len(model.blocks)):
         block = model.blocks[li]
         if "resid" in keep:

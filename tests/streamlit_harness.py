@@ -33,6 +33,13 @@ def free_port() -> int:
 @contextlib.contextmanager
 def streamlit_server(zoo: Path, log: Path):
     """`streamlit run app.py` on a free port with $HOVIZ_CHECKPOINTS = zoo; yields the base URL once it answers."""
+    with streamlit_process(zoo, log) as (base, _proc):
+        yield base
+
+
+@contextlib.contextmanager
+def streamlit_process(zoo: Path, log: Path):
+    """As `streamlit_server`, yielding (base URL, the server's Popen) for callers that watch the process."""
     port = free_port()
     env = {**os.environ, "HOVIZ_CHECKPOINTS": str(zoo), "PYTHONUNBUFFERED": "1"}
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
@@ -55,7 +62,7 @@ def streamlit_server(zoo: Path, log: Path):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"streamlit did not answer on {base} within 60 s: {log.read_text()[-2000:]}")
             time.sleep(0.3)
-        yield base
+        yield base, proc
     finally:
         proc.terminate()
         try:

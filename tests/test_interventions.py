@@ -208,6 +208,8 @@ def test_evaluator_shortcut_and_report():
     eff = ev.effect(plan)  # starts at layer 2 from the clean run's residual
     assert eff.score == score(run_intervened(model, sample.x, plan).logits, sample)
     assert math.isclose(eff.delta_loss, eff.score.loss - ev.base.loss)
+    late = run_intervened(model, sample.x[:4], start=2, resid=ev.resid[0][2], keep=("resid",))
+    assert late.resid[:2] == [None, None] and late.resid[2] is ev.resid[0][2]
     ckpt = Checkpoint("tiny", model, None, {"weights_sha256": "ab" * 32})
     rep = head_evidence(ckpt, sample, ref)
     assert [h.name for h in rep.heads] == ["L0h0", "L0h1", "L2h0", "L2h1"]

@@ -35,6 +35,7 @@ def test_interaction_effect_figure_plots_scores_against_effects():
     np.testing.assert_allclose(spread.x, [0.4, 0.16], rtol=1e-6)
     np.testing.assert_allclose(inter.y, [0.47, 1.19], rtol=1e-6)
     assert list(inter.text) == ["L0h0", "L0h1"] and inter.marker.size[1] > inter.marker.size[0]
+    assert inter.mode == "markers+text" and spread.mode == "markers"  # one label per head
     ba = interaction_effect_figure(heads(), "zero", metric="balanced_accuracy")
     np.testing.assert_allclose(ba.data[0].y, [-0.14, -0.22], rtol=1e-5)
     dense_only = [heads()[2]]
@@ -48,6 +49,7 @@ def test_effects_figure_groups_by_kind():
     fig = effects_figure(heads())
     assert [t.name for t in fig.data] == ["surrogate", "zero"]
     assert list(fig.data[1].x) == ["L0h0", "L0h1", "L1h0"]
+    assert list(fig.layout.xaxis.categoryarray) == ["L0h0", "L0h1", "L1h0"]  # layer order, whatever kind comes first
     np.testing.assert_allclose(fig.data[1].y, [0.57, 1.29, 0.2], rtol=1e-5)
 
 

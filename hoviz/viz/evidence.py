@@ -36,7 +36,8 @@ def interaction_effect_figure(heads, kind: str = "surrogate", *, highlight: str 
                                ("joint_spread", "joint spread (mutual information)", "circle-open")):
         x = [getattr(h, key) for h in rows]
         size = [16 if n == highlight else 11 for n in names]
-        fig.add_trace(go.Scatter(x=as_f32(x), y=as_f32(y), mode="markers+text", text=names, textposition="top center",
+        fig.add_trace(go.Scatter(x=as_f32(x), y=as_f32(y), mode="markers+text" if key == "interaction" else "markers",
+                                 text=names, textposition="top center",
                                  name=label, marker={"color": SCORE_COLORS[key], "symbol": symbol, "size": size,
                                                      "line": {"width": 2, "color": SCORE_COLORS[key]}},
                                  hovertemplate="%{text}: score %{x:.4f} nats, effect %{y:+.4f}<extra>" + label
@@ -74,6 +75,8 @@ def effects_figure(heads, *, metric: str = "loss") -> go.Figure:
                 for h in hs]
         fig.add_trace(go.Bar(x=[h.name for h in hs], y=as_f32(vals), name=kind,
                              hovertemplate="%{x}: %{y:+.4f}<extra>" + kind + "</extra>"))
+    order = sorted({(h.layer, h.head) for h in heads})
+    fig.update_xaxes(categoryorder="array", categoryarray=[f"L{li}h{hd}" for li, hd in order], tickangle=0)
     fig.update_layout(barmode="group", height=320, title="Held-out effect of each intervention",
                       yaxis_title="Δ nats/token" if metric == "loss" else "Δ balanced accuracy",
                       margin={"l": 60, "r": 10, "t": 40, "b": 30})
