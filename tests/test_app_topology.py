@@ -70,6 +70,15 @@ def test_complex_page_runs_for_every_model(tiny_zoo, model):
         assert any(t.startswith("L0: the prefix complex K_") for t in titles(at))
 
 
+def test_scn_prefix_slider_round_trips(tiny_zoo):
+    at = run_app("complex", {"model": "tiny-scn", "scn_i": "3"})
+    assert_clean(at)
+    assert at.slider(key="scn_i").value == 3 and param(at, "scn_i") == "3"
+    assert any(t.startswith("L0: the prefix complex K_3 ") for t in titles(at))
+    at.slider(key="scn_i").set_value(5).run()
+    assert param(at, "scn_i") == "5" and any("K_5 " in t for t in titles(at))
+
+
 def test_complex_radius_zero_is_all_components(tiny_zoo):
     at = run_app("complex", {"model": "tiny-dense", "r": "0"})
     assert_clean(at)
