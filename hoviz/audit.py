@@ -1,4 +1,4 @@
-"""Causality audit: does any output at position <= t depend on a token after t? (RESEARCH.md §2, "attention leak")
+"""Causality audit: does any output at position <= t depend on a token after t? (docs/theory.md §2.3)
 
 Two independent tests on random inputs, for every cut t at once (one batch row per cut):
   suffix:   replace tokens after t, measure max |Δ logits[<= t]|;
@@ -8,8 +8,6 @@ Two independent tests on random inputs, for every cut t at once (one batch row p
 
 from __future__ import annotations
 
-import argparse
-import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,32 +92,3 @@ def format_report(rep: AuditReport) -> str:
     for t in sorted({0, 1, T // 4, T // 2, 3 * T // 4, T - 2, T - 1} & set(range(T))):
         lines.append(f"  {t:>6} {rep.suffix_change[t]:>20.3g} {rep.future_grad[t]:>24.3g}")
     return "\n".join(lines)
-
-
-def main(argv=None) -> int:
-    from hoviz.checkpoint import list_checkpoints, load_checkpoint
-    from hoviz.errors import HovizError
-
-    ap = argparse.ArgumentParser(prog="python -m hoviz audit", description=__doc__.splitlines()[0])
-    ap.add_argument("models", nargs="*", help="checkpoint names or paths")
-    ap.add_argument("--all", action="store_true", help="audit every checkpoint in checkpoints/")
-    ap.add_argument("--T", type=int, default=None, help="sequence length (default: block size)")
-    ap.add_argument("--samples", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=0)
-    args = ap.parse_args(argv)
-    names = list(args.models) + (list_checkpoints() if args.all else [])
-    if not names:
-        ap.error("name at least one checkpoint, or pass --all")
-    leaked = False
-    for name in names:
-        try:
-            ckpt = load_checkpoint(name)
-        except HovizError as e:
-            print(f"{name}: cannot load: {e}", file=sys.stderr)
-            leaked = True
-            continue
-        rep = audit_model(ckpt.model, len(ckpt.tokenizer), T=args.T, n_samples=args.samples, seed=args.seed,
-                          name=ckpt.name)
-        print(format_report(rep))
-        leaked |= rep.leaks
-    return 1 if leaked else 0

@@ -109,6 +109,6 @@ def pairwise_oracle(x: torch.Tensor, y: torch.Tensor, spec: TaskSpec, features=F
 
 
 def oracle_score(spec: TaskSpec, samples: int = 4096, seed: int = 1234, features=FEATURES) -> OracleScore:
-    """The oracle on ``samples`` sequences drawn from ``seed``: the same draws `hoviz.evaluate` scores a model on."""
+    """The oracle on ``samples`` sequences drawn from ``seed``: the same draws `hoviz.training.evaluate` scores a model on."""
     x, y = spec.sample(samples, torch.Generator().manual_seed(seed))  # (S, N)
     return pairwise_oracle(x, y, spec, features, seed)

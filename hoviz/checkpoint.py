@@ -98,15 +98,24 @@ def _check_safetensors_header(path: Path) -> None:
                               "re-download or retrain it")
 
 
+def read_sidecar(path: str | Path) -> dict:
+    """A checkpoint's sidecar JSON (the one reader: loading, the zoo listing, the app and the bench use it);
+    CheckpointError when it is unreadable or not a hoviz sidecar."""
+    try:
+        meta = json.loads(Path(path).read_text())
+    except OSError as e:
+        raise CheckpointError(f"sidecar {path} cannot be read ({e}); restore it from git or retrain") from e
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CheckpointError(f"sidecar {path} is not valid JSON ({e}); restore it from git or retrain") from e
+    if not isinstance(meta, dict) or "config" not in meta or "tokenizer" not in meta:
+        raise CheckpointError(f"sidecar {path} lacks 'config' or 'tokenizer'; it is not a hoviz checkpoint")
+    return meta
+
+
 def load_checkpoint(name_or_path: str | Path, device: str | torch.device = "cpu") -> Checkpoint:
     """Load a checkpoint pair; every failure is a CheckpointError that says what to do."""
     weights, sidecar = resolve(name_or_path)
-    try:
-        meta = json.loads(sidecar.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise CheckpointError(f"sidecar {sidecar} is not valid JSON ({e}); restore it from git or retrain") from e
-    if not isinstance(meta, dict) or "config" not in meta or "tokenizer" not in meta:
-        raise CheckpointError(f"sidecar {sidecar} lacks 'config' or 'tokenizer'; it is not a hoviz checkpoint")
+    meta = read_sidecar(sidecar)
     _check_safetensors_header(weights)
     expected = meta.get("weights_sha256")
     if expected and sha256_file(weights) != expected:

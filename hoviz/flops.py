@@ -1,4 +1,4 @@
-"""Analytic forward FLOPs per token of a hoviz GPT, counted from its config (RESEARCH.md §2 for the 2-simplicial cost).
+"""Analytic forward FLOPs per token of a hoviz GPT, counted from its config (docs/theory.md §2.5).
 
 Convention, the same as `torch.utils.flop_counter.FlopCounterMode`: 2 FLOPs per multiply-add of every matrix product
 (linear layers, attention contractions, the LM head); elementwise ops, LayerNorm, softmax and lookups are not counted.

@@ -15,9 +15,9 @@ import torch.nn.functional as F
 
 from hoviz.data import batches, load_plays
 from hoviz.errors import EvidenceError
-from hoviz.evaluate import TrainData, load_data
-from hoviz.presets import TrainConfig
 from hoviz.tasks import TaskSpec, balanced_accuracy, predict_labels
+from hoviz.training.config import TrainConfig
+from hoviz.training.data import TrainData, load_data
 
 TEXT_WINDOWS, TEXT_T, TEXT_SEED = 64, 128, 0
 
@@ -75,7 +75,7 @@ def held_out_sample(ckpt, n: int | None = None, T: int | None = None, seed: int 
         x, y = spec.sample(n, torch.Generator().manual_seed(seed))  # (n, N)
         return Sample(x, spec.targets(y), f"{n} {spec.name} sequences (M={spec.M}, N={spec.N}) drawn from seed {seed}",
                       spec=spec, labels=y)
-    n, T, seed = n or TEXT_WINDOWS, min(T or TEXT_T, cfg.block_size), TEXT_SEED if seed is None else seed
+    n, T, seed = n or TEXT_WINDOWS, min(T or TEXT_T, cfg.model.block_size), TEXT_SEED if seed is None else seed
     if play is None:
         return text_sample(data.val_ids, n, T, seed, f"the held-out plays ({', '.join(data.corpus.val_plays)})")
     if play not in data.corpus.val_plays:
@@ -91,7 +91,7 @@ def reference_sample(ckpt, n: int = TEXT_WINDOWS, T: int | None = None, seed: in
     if spec:
         x, y = spec.sample(n, torch.Generator().manual_seed(seed))
         return Sample(x, spec.targets(y), f"{n} {spec.name} sequences from seed {seed}", spec, y)
-    return text_sample(data.train_ids, n, min(T or TEXT_T, cfg.block_size), seed, "the training plays")
+    return text_sample(data.train_ids, n, min(T or TEXT_T, cfg.model.block_size), seed, "the training plays")
 
 
 def token_losses(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from hoviz.entropy import entropy
 from hoviz.errors import AttentionInputError
 from hoviz.mixers.simplicial import allowed_triples, simplicial_mask
 from hoviz.surrogate import pairwise_logits, rectangle_masks
@@ -153,11 +154,6 @@ class SimplicialHead:
     def full(self) -> torch.Tensor:
         """The whole (..., T, T, T) pattern: only for small T."""
         return torch.cat([self._padded(p, -2, -1) for _, _, _, p, _ in self._blocks()], dim=-3)
-
-
-def entropy(p: torch.Tensor) -> torch.Tensor:
-    """Shannon entropy in nats over the last axis, with 0 log 0 = 0."""
-    return -torch.where(p > 0, p * p.clamp_min(torch.finfo(p.dtype).tiny).log(), 0.0).sum(-1)
 
 
 @dataclass

@@ -7,12 +7,11 @@ shows, no weights read). A sidecar may mark its model `"featured": true`: the ap
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hoviz.checkpoint import checkpoint_dir, list_checkpoints
-from hoviz.errors import CheckpointError, HovizError
+from hoviz.checkpoint import checkpoint_dir, checkpoint_files, list_checkpoints, read_sidecar
+from hoviz.errors import HovizError
 from hoviz.tokenizer import tokenizer_from_dict
 
 
@@ -27,35 +26,24 @@ class ModelRef:
 
     @property
     def weights(self) -> Path:
-        return Path(self.path + ".safetensors")
+        return checkpoint_files(Path(self.path))[0]
 
     @property
     def sidecar(self) -> Path:
-        return Path(self.path + ".json")
+        return checkpoint_files(Path(self.path))[1]
 
 
 def model_ref(name: str, directory: str | Path | None = None) -> ModelRef:
     """The ref of checkpoint `name` in `directory` (default: the checkpoint folder), read from the files now."""
     stem = (Path(directory) if directory else checkpoint_dir()) / name
     stats = []
-    for suffix in (".safetensors", ".json"):
+    for path in checkpoint_files(stem):
         try:
-            s = (stem.parent / (stem.name + suffix)).stat()
+            s = path.stat()
             stats += [s.st_size, s.st_mtime_ns]
         except OSError:
             stats += [0, 0]  # a missing file: the loader says what to do
     return ModelRef(name, str(stem), tuple(stats))
-
-
-def read_sidecar(path: str | Path) -> dict:
-    """A checkpoint's sidecar JSON; CheckpointError when it is unreadable or not a hoviz sidecar."""
-    try:
-        meta = json.loads(Path(path).read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise CheckpointError(f"sidecar {path} cannot be read ({e}); restore it from git or retrain") from e
-    if not isinstance(meta, dict) or "config" not in meta or "tokenizer" not in meta:
-        raise CheckpointError(f"sidecar {path} lacks 'config' or 'tokenizer'; it is not a hoviz checkpoint")
-    return meta
 
 
 def exhibit_text(meta: dict) -> str:

@@ -1,6 +1,6 @@
 """Attention graph: a layer's heads as adjacency matrices (causal mask in grey), one head enlarged with token labels
 and drawn as a weighted directed graph (attention is a GAT over the complete causal graph), per-head entropy.
-2-simplicial layers show their pairwise marginals Σ_l S and Σ_j S; simplicial-conv layers their complex's edges.
+2-simplicial layers show their pairwise marginals Σ_l S and Σ_j S; gated_triangle and scn layers their complex's edges.
 """
 
 import numpy as np
@@ -30,7 +30,7 @@ if kind == "simplicial2":
                "ordinary (T, T) attention matrix, shown here with the same views as a dense head. "
                "The full pattern is on the 3-way interactions page.")
 elif kind in COMPLEX_MIXERS:
-    st.caption("A gated-triangle or SCN layer has no heads: it lifts the tokens to a complex. Shown is its "
+    st.caption("A gated_triangle or scn layer has no heads: it lifts the tokens to a complex. Shown is its "
                "edge-affinity matrix: entry [i, j] is the weight of edge {j, i} born at token i (j < i); "
                "the triangles are on the simplicial complex page.")
 allowed = cached.allowed(lm.ref, T, layer, which)  # (T, T)

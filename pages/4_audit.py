@@ -1,6 +1,6 @@
 """Causality audit: does any output at position <= t depend on a token after t? Runs hoviz.audit live on the chosen
 model (cached per model): the suffix-perturbation test per cut t, the influence map ∂ logit_t / ∂ x_s with the
-future half marked, and a verdict: red for a leak, green otherwise (RESEARCH.md §2, "attention leak").
+future half marked, and a verdict: red for a leak, green otherwise (docs/theory.md §2.3, the leak).
 """
 
 import streamlit as st

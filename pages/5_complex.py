@@ -11,14 +11,9 @@ import streamlit as st
 from hoviz.mixers import COMPLEX_MIXERS
 from hoviz.views import complex as views
 from hoviz.views.complex import RADII
-from hoviz.viz.complex import (
-    barcode_figure,
-    betti_curves_figure,
-    complex_figure,
-    persistence_diagram_figure,
-    thin_complex,
-)
+from hoviz.viz.complex import complex_figure, thin_complex
 from hoviz.viz.hodge import prefix_figure, response_figure, spectrum_figure
+from hoviz.viz.persistence import barcode_figure, betti_curves_figure, persistence_diagram_figure
 from hoviz.zoo import ModelRef
 from pages.glue import cached, exports, frame, url_state, zoo
 

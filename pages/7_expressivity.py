@@ -14,6 +14,7 @@ from hoviz.views import expressivity as views
 from hoviz.views.expressivity import PAIRS
 from hoviz.viz import ladder
 from hoviz.viz import match3 as m3views
+from hoviz.viz.compare import model_kind
 from hoviz.viz.expressivity import (
     match3_labels_figure,
     match3_slice_figure,
@@ -177,9 +178,7 @@ for name in names:
         lm = zoo.load_model(name)
         ids = tuple(lm.tokenizer.encode(" ".join(tokens)))
         logits, _ = cached.trace(lm.ref, ids)
-        kind = "2-simplicial" if "simplicial2" in lm.kinds else "dense" if set(lm.kinds) == {"dense"} else "/".join(
-            dict.fromkeys(lm.kinds))
-        label = f"{name} ({kind})"
+        label = f"{name} ({model_kind(lm.kinds)})"  # the registry's mixer name, as everywhere in the app
         predictions[label] = views.predictions(logits, spec)
         loaded[name] = (lm, ids, label)
 exports.plot(figure("labels", tokens, y, predictions), "match3-labels")

@@ -10,7 +10,6 @@ Writes benchmarks/app.json and prints a table. Needs Debian's chromium (Playwrig
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime
 import json
 import os
@@ -24,12 +23,13 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "scripts")]
 
 import torch
+from browser_meter import Meter, median_run, navigate, settle, switch_model, timed_visit
 
 from hoviz import GPT, GPTConfig, list_checkpoints, save_checkpoint
-from hoviz.checkpoint import CHECKPOINT_DIR
+from hoviz.checkpoint import CHECKPOINT_DIR, checkpoint_files
 from hoviz.tokenizer import CharTokenizer
 from hoviz.zoo import read_sidecar
 from pages.glue.page_table import PAGE_FILES
@@ -42,13 +42,12 @@ PASSAGE = ("ROMEO:\nBut soft, what light through yonder window breaks?\nIt is th
            "Arise, fair sun, and kill the envious moon,\nWho is already sick and pale with grief,\n")
 SYNTHETIC = "synthetic-block512"  # [dense, dense]: the T = 512 attention view itself
 SYNTHETIC_S2 = "synthetic-s2-block512"  # [dense, simplicial2]: optional, its forward alone is O(T³)
-DRAWN = "[...document.querySelectorAll('.js-plotly-plot')].filter(e => e.querySelector('.main-svg')).length"
 
 
 # ---------------------------------------------------------------- zoo and prompts
 def prompt_for(directory: Path, name: str, chars: int) -> str:
     """A `chars`-character Shakespeare prompt the model can read; Match models get their own default sequence."""
-    meta = read_sidecar(directory / f"{name}.json")
+    meta = read_sidecar(checkpoint_files(directory / name)[1])
     tok = meta["tokenizer"]
     if tok.get("kind") == "word":
         task = meta.get("task") or {}
@@ -108,88 +107,6 @@ def server_reruns(directory: Path, names: list[str], chars: int, repeats: int) -
 
 
 # ---------------------------------------------------------------- browser side
-class Meter:
-    """Bytes received by a tab (HTTP response bodies as transferred, websocket frames) and the script runs the server
-    reported finished (ForwardMsg.script_finished): a view is drawn when its run finished and Plotly drew the charts."""
-
-    def __init__(self, page) -> None:
-        self.page, self.http, self.ws, self.requests, self.finished = page, 0, 0, [], 0
-        page.on("requestfinished", lambda r: self.requests.append(r))
-        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
-
-    def _frame(self, payload) -> None:
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-        data = payload if isinstance(payload, bytes) else payload.encode()
-        self.ws += len(data)
-        msg = ForwardMsg()
-        with contextlib.suppress(Exception):
-            msg.ParseFromString(data)
-            self.finished += msg.WhichOneof("type") == "script_finished"
-
-    def reset(self) -> None:
-        self.http, self.ws, self.requests[:] = 0, 0, []
-
-    def total(self) -> dict:
-        http = sum(max(0, r.sizes()["responseBodySize"]) for r in self.requests)
-        return {"http_bytes": http, "ws_bytes": self.ws, "total_bytes": http + self.ws}
-
-
-def settle(page, meter: Meter, runs: int, n: int, timeout_s: float = 300) -> float:
-    """Until a script run after the first `runs` has finished, no run is in progress, and n charts are drawn.
-    Returns perf_counter() when the run's script_finished message arrived."""
-    deadline = time.monotonic() + timeout_s
-    while meter.finished <= runs:
-        if time.monotonic() > deadline:
-            raise TimeoutError("the script run never finished")
-        page.wait_for_timeout(10)
-    finished = time.perf_counter()
-    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_s * 1e3)
-    page.wait_for_function(f"{DRAWN} >= {n}", timeout=timeout_s * 1e3)
-    page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")  # painted
-    return finished
-
-
-def timed_visit(page, meter: Meter, url: str, n: int = 3) -> dict:
-    meter.reset()
-    runs = meter.finished
-    t0 = time.perf_counter()
-    page.goto(url, wait_until="commit")
-    finished = settle(page, meter, runs, n)
-    return {"seconds": round(time.perf_counter() - t0, 3), "until_run_finished_s": round(finished - t0, 3),
-            **meter.total()}
-
-
-def navigate(page, meter: Meter, base: str, query: dict) -> float:
-    """From the Prompt page, click "Attention graph" in the sidebar: seconds until its charts are drawn."""
-    runs = meter.finished
-    page.goto(f"{base}/?{urlencode(query)}", wait_until="commit")
-    settle(page, meter, runs, 2)
-    runs = meter.finished
-    t0 = time.perf_counter()
-    page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Attention graph").first.click()
-    settle(page, meter, runs, 3)
-    return round(time.perf_counter() - t0, 3)
-
-
-def switch_model(page, meter: Meter, name: str) -> dict:
-    """Pick `name` in the sidebar's model selectbox; seconds until the page has run and is drawn again."""
-    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
-    option = page.locator('[role="option"]').filter(has_text=name).first
-    runs = meter.finished
-    t0 = time.perf_counter()
-    option.click()
-    finished = settle(page, meter, runs, 3)
-    return {"seconds": round(time.perf_counter() - t0, 3), "until_run_finished_s": round(finished - t0, 3)}
-
-
-def median_run(fn, repeats: int):
-    """fn() `repeats` times; the run with the median seconds (fn returns seconds or a dict with "seconds")."""
-    runs = [fn() for _ in range(repeats)]
-    runs.sort(key=lambda r: r["seconds"] if isinstance(r, dict) else r)
-    return runs[len(runs) // 2]
-
-
 def browser_runs(directory: Path, names: list[str], chars: int, artifacts: Path, repeats: int) -> dict:
     from playwright.sync_api import sync_playwright
 
@@ -198,7 +115,7 @@ def browser_runs(directory: Path, names: list[str], chars: int, artifacts: Path,
         raise SystemExit("chromium not found: apt-get install -y chromium")
     out = {"attention": {}, "navigate": {}, "model_switch": {}, "t512": {}}
     char_models = [n for n in names if n not in (SYNTHETIC, SYNTHETIC_S2) and
-                   read_sidecar(directory / f"{n}.json")["tokenizer"].get("kind") == "char"]
+                   read_sidecar(checkpoint_files(directory / n)[1])["tokenizer"].get("kind") == "char"]
     with streamlit_server(directory, artifacts / "bench-streamlit.log") as base, sync_playwright() as p, \
             tempfile.TemporaryDirectory() as profile:
         ctx = p.chromium.launch_persistent_context(profile, executable_path=chromium, args=CHROMIUM_ARGS,
@@ -234,7 +151,7 @@ def browser_runs(directory: Path, names: list[str], chars: int, artifacts: Path,
                           " s)", flush=True)
         # T = 512: the synthetic block-512 models (the 2-simplicial one only with --t512-simplicial)
         text = "".join(c for c in PASSAGE * 40 if c in set(
-            read_sidecar(directory / f"{SYNTHETIC}.json")["tokenizer"]["vocab"]))[:512]
+            read_sidecar(checkpoint_files(directory / SYNTHETIC)[1])["tokenizer"]["vocab"]))[:512]
         runs = [("dense", SYNTHETIC, 0)] + ([("simplicial2", SYNTHETIC_S2, 1)] if SYNTHETIC_S2 in names else [])
         for kind, model, layer in runs:
             url = f"{base}/attention?{urlencode({'model': model, 'prompt': text, 'layer': layer})}"
@@ -295,8 +212,8 @@ def main(argv=None) -> int:
         else:  # link the real (or given) checkpoints next to the synthetic model
             src = CHECKPOINT_DIR if zoo == "real" else Path(zoo)
             for name in list_checkpoints(src):
-                for ext in (".safetensors", ".json"):
-                    (directory / f"{name}{ext}").symlink_to((src / f"{name}{ext}").resolve())
+                for link, target in zip(checkpoint_files(directory / name), checkpoint_files(src / name), strict=True):
+                    link.symlink_to(target.resolve())
         names = list_checkpoints(directory)
         synthetic_model(directory, SYNTHETIC, ["dense", "dense"])
         extra = [synthetic_model(directory, SYNTHETIC_S2, ["dense", "simplicial2"])] if a.t512_simplicial else []

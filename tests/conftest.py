@@ -71,7 +71,7 @@ def make_checkpoint(directory: Path, name: str, mixers: list[str], char: bool = 
         for p in model.parameters():
             if p.dim() > 1:
                 p.normal_(0.0, std)
-    if cfg.s2_mask == "leaky":  # as hoviz.train writes it
+    if cfg.s2_mask == "leaky":  # as hoviz.training.train writes it
         meta["exhibit"] = {"leak": True, "why": "leaky 2-simplicial mask (only j <= i): fails the audit on purpose"}
     meta["curve"] = [[0, 4.2], [10, 4.1]]
     meta["training"] = {"steps": 0, "note": "tiny random-init test fixture"}

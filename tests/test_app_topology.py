@@ -204,7 +204,7 @@ def test_expressivity_page_default(tiny_zoo):
     assert "Betti (2, 0, 0)" in annotations and "Betti (1, 1, 0)" in annotations
     assert t[1].startswith("The Weisfeiler-Leman ladder")  # then the Match3 scores beside the oracle, per position
     assert t[2].startswith("Match3 balanced accuracy") and "j < l < i" in t[2]
-    assert t[4].startswith("Match3 labels per position") and "tiny-match3 (2-simplicial)" in t[4]
+    assert t[4].startswith("Match3 labels per position") and "tiny-match3 (simplicial2)" in t[4]
     assert t[5].startswith("S[")
     notes = " ".join(a["text"] for a in specs(at)[2]["layout"]["annotations"])
     assert "chance 0.5" in notes and "(not recorded)" in texts(at.caption)  # the tiny sidecar records no oracle

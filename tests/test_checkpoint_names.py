@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hoviz.checkpoint import checkpoint_files, checkpoint_stem, list_checkpoints, load_checkpoint, save_checkpoint
-from hoviz.resume import resume_paths
+from hoviz.training.resume import resume_paths
 from tests.conftest import make_checkpoint
 
 

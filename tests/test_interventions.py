@@ -241,14 +241,14 @@ def test_cli_on_a_match_checkpoint(tmp_path, capsys):
 
     import hoviz
     from hoviz.__main__ import main as hoviz_main
-    from hoviz.evaluate import task_vocab
-    from hoviz.presets import TrainConfig
     from hoviz.tasks import TaskSpec
     from hoviz.tokenizer import WordTokenizer
+    from hoviz.training.config import TrainConfig
+    from hoviz.training.data import task_vocab
 
     spec = TaskSpec("match3", M=7, N=8)
-    cfg = TrainConfig(n_layer=1, n_head=2, n_embd=16, mixers=["simplicial2"], data="match3", task_M=7, task_N=8,
-                      steps=1, warmup=0, eval_samples=64, eval_seed=3)
+    cfg = TrainConfig.build(n_layer=1, n_head=2, n_embd=16, mixers=["simplicial2"], data="match3", task_M=7, task_N=8,
+                            steps=1, warmup=0, eval_samples=64, eval_seed=3)
     torch.manual_seed(0)
     model = GPT(cfg.model_config(spec.vocab_size)).eval()
     hoviz.save_checkpoint(tmp_path / "m3", model, WordTokenizer(task_vocab(spec)),

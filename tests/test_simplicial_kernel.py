@@ -1,5 +1,5 @@
 """The blockwise 2-simplicial kernel equals the plain (B, H, T, T, T) definition, values and gradients, and never
-holds a (T, T, T) tensor (RESEARCH.md §2). Tiny, seeded, CPU."""
+holds a (T, T, T) tensor (docs/theory.md §2.4). Tiny, seeded, CPU."""
 
 from __future__ import annotations
 

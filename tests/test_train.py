@@ -1,4 +1,4 @@
-"""Training CLI, presets, resume and eval reproduction (hoviz.train, hoviz.presets, hoviz.evaluate).
+"""Training CLI, presets, resume and eval reproduction (hoviz.training, hoviz.cli).
 
 Tiny, seeded, CPU-only: the `test` preset on a text file in tmp_path or a small Match3; no network.
 """
@@ -12,13 +12,15 @@ import random
 import pytest
 import torch
 
-from hoviz import evaluate, train
+from hoviz import cli
 from hoviz.checkpoint import load_checkpoint
 from hoviz.config import GPTConfig
 from hoviz.errors import ConfigError
-from hoviz.presets import PRESETS, TrainConfig, apply_overrides, get_preset
-from hoviz.resume import resume_paths
 from hoviz.tasks import TaskSpec
+from hoviz.training import train
+from hoviz.training.config import TrainConfig
+from hoviz.training.presets import PRESETS, apply_overrides, field_types, get_preset
+from hoviz.training.resume import resume_paths
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -40,7 +42,7 @@ def text_file(tmp_path_factory):
 
 
 def run(args, out, data) -> int:
-    return train.main(["--preset", "test", "--data", str(data), "--out", str(out), *args])
+    return cli.train_main(["--preset", "test", "--data", str(data), "--out", str(out), *args])
 
 
 def curve_losses(out):
@@ -77,7 +79,7 @@ def test_text_run_writes_loadable_checkpoint_with_full_sidecar(trained):
 
 def test_match3_run_scores_balanced_accuracy(tmp_path):
     out = tmp_path / "m3"
-    assert train.main(["--preset", "test", "--data", "match3", "--out", str(out)]) == 0
+    assert cli.train_main(["--preset", "test", "--data", "match3", "--out", str(out)]) == 0
     meta = load_checkpoint(out).meta
     assert meta["task"] == {"name": "match3", "M": 7, "N": 6, "label_tokens": [7, 8], "rule": TaskSpec("match3").rule}
     assert meta["config"]["vocab_size"] == 9 and meta["config"]["block_size"] == 6
@@ -94,7 +96,7 @@ def test_same_seed_same_losses_and_resume_continues_exactly(tmp_path, text_file,
     weights, sidecar = resume_paths(split)
     assert weights.is_file() and not split.with_suffix(".json").exists()
     assert json.loads(sidecar.read_text())["step"] == 3
-    assert train.main(["--resume", "--out", str(split)]) == 0
+    assert cli.train_main(["--resume", "--out", str(split)]) == 0
     meta = load_checkpoint(split).meta
     assert meta["training"]["resumed_at"] == [3]
     assert curve_losses(split) == curve_losses(trained)
@@ -106,7 +108,7 @@ def test_resume_refuses_data_outside_the_vocabulary(tmp_path, text_file, capsys)
     assert run(["--stop_at", "2"], out, text_file) == 0
     other = tmp_path / "other.txt"
     other.write_text("ZEBRA QUIZ § " * 40)
-    assert train.main(["--resume", "--out", str(out), "--data", str(other)]) == 2
+    assert cli.train_main(["--resume", "--out", str(out), "--data", str(other)]) == 2
     err = capsys.readouterr().err
     assert "outside the model's vocabulary" in err and "Traceback" not in err
 
@@ -120,19 +122,19 @@ def test_empty_or_short_corpus_is_a_clear_error(tmp_path, capsys, text, message)
 
 
 def test_unknown_preset_or_key_lists_the_valid_ones(tmp_path, text_file, capsys):
-    assert train.main(["--preset", "nope"]) == 2
+    assert cli.train_main(["--preset", "nope"]) == 2
     assert "valid presets" in capsys.readouterr().err
     assert run(["--stepz", "3"], tmp_path / "x", text_file) == 2
     err = capsys.readouterr().err
     assert "valid keys" in err and "--steps" in err
-    assert train.main(["--preset", "test", "--steps", "many"]) == 2
-    assert train.main(["--resume", "--out", str(tmp_path / "never")]) == 2
+    assert cli.train_main(["--preset", "test", "--steps", "many"]) == 2
+    assert cli.train_main(["--resume", "--out", str(tmp_path / "never")]) == 2
     with pytest.raises(ConfigError, match="valid presets"):
         get_preset("shakespeare-sparse")
 
 
 def test_eval_cli_reproduces_the_sidecar_metric(trained, capsys):
-    assert evaluate.main([str(trained)]) == 0
+    assert cli.eval_main([str(trained)]) == 0
     assert "ok" in capsys.readouterr().out
 
 
@@ -140,7 +142,7 @@ def test_eval_cli_flags_a_wrong_sidecar_metric(tmp_path, trained, capsys):
     from hoviz.checkpoint import save_checkpoint
     ckpt = load_checkpoint(trained)
     save_checkpoint(tmp_path / "bad", ckpt.model, ckpt.tokenizer, {**ckpt.meta, "metrics": {"val_loss": 0.1}})
-    assert evaluate.main([str(tmp_path / "bad")]) == 1
+    assert cli.eval_main([str(tmp_path / "bad")]) == 1
     assert "MISMATCH" in capsys.readouterr().out
 
 
@@ -157,20 +159,20 @@ def test_lr_schedule_warms_up_then_decays_by_cosine():
 def test_cli_values_are_parsed_from_the_field_types():
     cfg = apply_overrides(get_preset("test"), {"mixers": "dense, dense", "s2_window1": "none", "s2_window2": "4",
                                                "s2_fallback_bias": "false", "lr": "3e-4"})
-    assert cfg.mixers == ["dense", "dense"] and cfg.s2_window1 is None and cfg.s2_window2 == 4
-    assert cfg.s2_fallback_bias is False and cfg.lr == 3e-4
+    assert cfg.model.mixers == ["dense", "dense"] and cfg.model.s2_window1 is None and cfg.model.s2_window2 == 4
+    assert cfg.model.s2_fallback_bias is False and cfg.lr == 3e-4
     with pytest.raises(ConfigError, match="n_layer"):
         apply_overrides(get_preset("test"), {"mixers": "dense"})  # two layers, one mixer
 
 
 def test_train_config_carries_every_model_field_and_all_presets_build():
     model_fields = {f.name for f in dataclasses.fields(GPTConfig)} - {"vocab_size"}
-    assert model_fields <= {f.name for f in dataclasses.fields(TrainConfig)}
+    assert model_fields <= set(field_types())  # every model field is a --key, beside the run's
     for name in PRESETS:
         cfg = get_preset(name)
         assert TrainConfig.from_dict(cfg.to_dict()) == cfg
         cfg.model_config(vocab_size=39)
-    assert get_preset("shakespeare-simplicial2-leaky").s2_mask == "leaky"
+    assert get_preset("shakespeare-simplicial2-leaky").model.s2_mask == "leaky"
 
 
 ZOO = ["shakespeare-dense", "shakespeare-simplicial2", "shakespeare-scn", "shakespeare-gated-triangle",

@@ -17,9 +17,9 @@ import hoviz
 from hoviz import views
 from hoviz.errors import TaskError
 from hoviz.mixers import COMPLEX_MIXERS
-from hoviz.presets import PRESETS
 from hoviz.records import SimplicialStats
 from hoviz.tasks import TaskSpec
+from hoviz.training.presets import PRESETS
 from hoviz.views import attention, compare, expressivity, threeway
 from hoviz.zoo import default_model, list_zoo, model_ref
 from tests.conftest import make_checkpoint

@@ -16,6 +16,8 @@ from hoviz.memory import peak_forward_memory
 from hoviz.viz import compare as vcmp
 from hoviz.viz import complex as vc
 from hoviz.viz import expressivity as vx
+from hoviz.viz import layout as vl
+from hoviz.viz import persistence as vp
 
 SQUARE = {"num_vertices": 4, "edges": np.array([[0, 1], [1, 2], [2, 3], [0, 3], [0, 2]]),
           "triangles": np.array([[0, 1, 2], [0, 2, 3]]), "edge_weights": np.array([0.9, 0.8, 0.7, 0.6, 0.5]),
@@ -44,14 +46,14 @@ def test_complex_figure_one_trace_per_kind_and_labels():
 
 
 def test_layout_is_stable_for_a_seed_and_float32_on_the_wire():
-    a = vc.vertex_positions(6, [[0, 1], [1, 2], [3, 4]], "spring", seed=7)
-    b = vc.vertex_positions(6, [[0, 1], [1, 2], [3, 4]], "spring", seed=7)
+    a = vl.vertex_positions(6, [[0, 1], [1, 2], [3, 4]], "spring", seed=7)
+    b = vl.vertex_positions(6, [[0, 1], [1, 2], [3, 4]], "spring", seed=7)
     assert np.array_equal(a, b)
-    assert vc.vertex_positions(5, [], "circular").shape == (5, 2)
-    assert vc.vertex_positions(5, [], "strip").shape == (5, 2)
-    assert vc.vertex_positions(0, []).shape == (0, 2)
+    assert vl.vertex_positions(5, [], "circular").shape == (5, 2)
+    assert vl.vertex_positions(5, [], "strip").shape == (5, 2)
+    assert vl.vertex_positions(0, []).shape == (0, 2)
     with pytest.raises(ValueError, match="layout"):
-        vc.vertex_positions(3, [], "hexagonal")
+        vl.vertex_positions(3, [], "hexagonal")
     edges = spec(vc.complex_figure(SQUARE))["data"][1]
     assert edges["x"]["dtype"] == "f4"  # typed arrays, not JSON lists of floats
 
@@ -75,13 +77,13 @@ def test_complex_payload_stays_small():
 
 
 def test_persistence_diagram_and_barcode_mark_radius():
-    fig = vc.persistence_diagram_figure(DIAGRAMS, radius=0.25)
+    fig = vp.persistence_diagram_figure(DIAGRAMS, radius=0.25)
     layout = spec(fig)["layout"]
     xs = [s.get("x0") for s in layout["shapes"]]
     assert 0.25 in xs  # the vertical radius line
     h0 = next(t for t in fig.data if (t.name or "").startswith("H0"))
     assert np.isfinite(np.asarray(h0.y, dtype=float)).all()  # infinite deaths drawn on the ∞ line
-    bars = vc.barcode_figure(DIAGRAMS, radius=0.25)
+    bars = vp.barcode_figure(DIAGRAMS, radius=0.25)
     h0 = next(t for t in bars.data if t.name.startswith("H0"))
     assert len(h0.x) == 3 * 3
     assert any(s.get("x0") == 0.25 for s in spec(bars)["layout"]["shapes"])
@@ -89,15 +91,15 @@ def test_persistence_diagram_and_barcode_mark_radius():
 
 def test_barcode_caps_bars_and_says_so():
     many = {0: np.column_stack([np.zeros(500), np.linspace(0.01, 1, 500)])}
-    fig = vc.barcode_figure(many, max_bars=50)
+    fig = vp.barcode_figure(many, max_bars=50)
     assert len(fig.data[0].x) == 150 and "450 shorter bars not drawn" in fig.layout.title.text
 
 
 def test_betti_curves_from_diagrams_and_figure():
     radii = np.array([0.1, 0.3, 0.5, 0.7])
-    curves = vc.betti_curves_from_diagrams(DIAGRAMS, radii)
+    curves = vp.betti_curves_from_diagrams(DIAGRAMS, radii)
     assert curves[0].tolist() == [3, 2, 1, 1] and curves[1].tolist() == [0, 1, 1, 0]
-    fig = vc.betti_curves_figure(radii, curves, radius=0.3)
+    fig = vp.betti_curves_figure(radii, curves, radius=0.3)
     assert "β0=2" in spec(fig)["layout"]["annotations"][0]["text"]
 
 
@@ -110,7 +112,7 @@ def test_circle_has_one_long_h1_bar_in_the_drawn_barcode():
     st.compute_persistence()
     h1 = st.persistence_intervals_in_dimension(1)
     assert len(h1) == 1 and h1[0, 1] - h1[0, 0] > 1.0
-    fig = vc.barcode_figure({0: st.persistence_intervals_in_dimension(0), 1: h1})
+    fig = vp.barcode_figure({0: st.persistence_intervals_in_dimension(0), 1: h1})
     assert next(t for t in fig.data if t.name.startswith("H1")).name == "H1 (1)"
 
 
@@ -122,7 +124,7 @@ def test_normalise_curve_accepts_dicts_and_rows():
     dicts = vcmp.normalise_curve([{"step": 5, "train_loss": 2.0, "val_loss": 2.5, "tokens": 640}])
     assert dicts["tokens"].tolist() == [640.0] and np.isnan(dicts["wall_time"][0])
     trained = vcmp.normalise_curve([{"step": 50, "train_loss": 2.0, "balanced_accuracy": 0.7, "tokens_seen": 9,
-                                     "wall_time_s": 1.5, "lr": 1e-3}])  # as hoviz.train writes it
+                                     "wall_time_s": 1.5, "lr": 1e-3}])  # as hoviz.training.train writes it
     assert trained["tokens"].tolist() == [9.0] and trained["wall_time"].tolist() == [1.5]
     assert trained["balanced_accuracy"].tolist() == [0.7]
     assert vcmp.normalise_curve(None)["step"].shape == (0,)

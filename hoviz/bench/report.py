@@ -1,4 +1,4 @@
-"""The printed report: machine info, issue 6's targets, and the plain-text tables of one `python -m hoviz bench`
+"""The printed report: machine info, the app's speed targets, and the plain-text tables of one `python -m hoviz bench`
 result (the JSON itself is written by `hoviz.bench.main`).
 """
 
@@ -15,7 +15,7 @@ from hoviz.bench.measure import MEMORY_METHODS
 
 
 def targets(srows: list, wrows: list) -> list[dict]:
-    """Issue 6's targets, where this run measured what they need."""
+    """The speed targets set for the 2-core CPU, where this run measured what they need."""
     def get(rows, **kw):
         hit = [r for r in rows if all(r.get(k) == v for k, v in kw.items()) and r.get("ms")]
         return hit[0] if hit else None
@@ -116,5 +116,5 @@ def report(res: dict, ctx: dict) -> None:
     table("app pipeline: trace + slices + every figure of one page vs a bare forward", res["pipeline"],
           [("model", "model"), ("tokens", "prompt_tokens"), ("page", "page"), ("forward ms", "forward_ms"),
            ("page ms", "page_ms"), ("x forward", "page_overhead"), ("figure KB", "figure_bytes"), ("note", "note")])
-    table("targets (issue 6, set for the 2-core CPU)", res["targets"], [("target", "target"), ("value", "value"), ("limit", "limit"),
+    table("targets (set for the 2-core CPU)", res["targets"], [("target", "target"), ("value", "value"), ("limit", "limit"),
                                                  ("met", "met")])

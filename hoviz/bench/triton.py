@@ -157,7 +157,7 @@ def _fmt(r: Row) -> str:
 
 def sweep(out: Path = OUT, Ts=(8192, 2048, 16384), pytorch_T=(2048,), budget_s: float = 400.0,
           tuned: dict | None = None) -> dict:
-    """The issue's table: grouped and per-head, windows (32, 512) and (64, 64), D 128 and 64, fwd and fwd+bwd.
+    """The kernel table: grouped and per-head, windows (32, 512) and (64, 64), D 128 and 64, fwd and fwd+bwd.
 
     `tuned` maps (layout or "zoo", passes) to the Tiles a tile sweep found fastest; default_tiles elsewhere.
     """

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from hoviz.config import GPTConfig
+from hoviz.entropy import entropy
 from hoviz.errors import AttentionInputError
 from hoviz.hooks import HookPoint
 from hoviz.kernels.dispatch import fused_kernel
@@ -84,8 +85,7 @@ def two_simplicial_reference(q, k1, k2, v1, v2, *, w1=None, w2=None, mask="causa
 
 def statistics_from_probs(probs: torch.Tensor) -> dict:
     """What the app shows of a materialised (B, H, T, T, T) pattern: its two marginals and row entropies."""
-    plogp = torch.where(probs > 0, probs * probs.clamp_min(torch.finfo(probs.dtype).tiny).log(), 0.0)
-    return {"marginal_j": probs.sum(-1), "marginal_l": probs.sum(-2), "entropy": -plogp.sum((-2, -1))}
+    return {"marginal_j": probs.sum(-1), "marginal_l": probs.sum(-2), "entropy": entropy(probs, (-2, -1))}
 
 
 def two_simplicial_attention(q, k1, k2, v1, v2, *, w1=None, w2=None, block_size=None):

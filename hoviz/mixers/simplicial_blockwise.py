@@ -1,4 +1,4 @@
-"""Exact causal 2-simplicial attention in O(T²) memory per query block, forward and backward (RESEARCH.md §2).
+"""Exact causal 2-simplicial attention in O(T²) memory per query block, forward and backward (docs/theory.md §2.4).
 
 FlashAttention-style evaluation of Roy et al. 2025 (arXiv 2507.02754), following the FBGEMM kernel's design:
 per block of query rows, `qk1 = q ⊙ k1` then one batched matmul with k2ᵀ gives the (bq, J, L) logits, and

@@ -1,5 +1,5 @@
 """Topology of attention: persistence of attention maps and point clouds, Vietoris-Rips lifts, Hodge Laplacians,
-clique complexes and the Weisfeiler-Leman ladder for the expressivity lab (RESEARCH.md §4-§6). numpy / torch in,
+clique complexes and the Weisfeiler-Leman ladder for the expressivity lab (docs/theory.md §4-§5). numpy / torch in,
 numpy out; no Streamlit.
 
 Bad input raises `hoviz.errors.TopologyError`. Benchmark: python -m hoviz.topology.bench

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hoviz.entropy import entropy_np
 from hoviz.errors import TopologyError
 from hoviz.topology.persistence import persistence_of_attention
 
@@ -58,7 +59,7 @@ def barcode_statistics(diagrams: dict) -> dict[int, BarcodeStats]:
                                 mean=float(length.mean()) if len(length) else 0.0,
                                 std=float(length.std()) if len(length) else 0.0,
                                 longest=float(length.max()) if len(length) else 0.0,
-                                entropy=float(-(p * np.log(p)).sum()))
+                                entropy=float(entropy_np(p)))
     return out
 
 

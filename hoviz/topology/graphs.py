@@ -1,4 +1,4 @@
-"""Graph pairs for the expressivity lab, and the clique complex that tells them apart (RESEARCH.md §5).
+"""Graph pairs for the expressivity lab, and the clique complex that tells them apart (docs/theory.md §5.2).
 
 2×K3 vs C6 fool 1-WL, yet their clique complexes have Betti numbers (2, 0) vs (1, 1). The 4×4 rook's graph
 (K4□K4) and the Shrikhande graph are both SRG(16, 6, 2, 2) and fool even 3-WL; the rank-2 clique complex
@@ -94,7 +94,7 @@ def clique_complex(graph: nx.Graph, max_dim: int = 2) -> dict:
 def clique_complex_betti(graph: nx.Graph, max_dim: int = 2) -> list[int]:
     """Betti numbers [b0, ..., b_max_dim] of the graph's clique complex with simplices up to dimension max_dim.
 
-    The top dimension is not filled in further (with max_dim=2 a K4 is a hollow sphere), as in RESEARCH.md §5.
+    The top dimension is not filled in further (with max_dim=2 a K4 is a hollow sphere), as in docs/theory.md §5.2.
 
     Examples
     --------

@@ -1,4 +1,4 @@
-"""Boundary matrices and Hodge Laplacians of a 2-dimensional simplicial complex (RESEARCH.md §4).
+"""Boundary matrices and Hodge Laplacians of a 2-dimensional simplicial complex (docs/theory.md §4.4).
 
 Orientation, vertices a < b < c: ∂[a,b] = b - a, ∂[a,b,c] = [b,c] - [a,c] + [a,b]. B1 is (V, E), B2 is (E, F),
 B1·B2 = 0, and L0 = B1 B1ᵀ, L1 = B1ᵀB1 + B2 B2ᵀ, L2 = B2ᵀB2 with dim ker L_k = β_k. Columns follow the order

@@ -1,6 +1,6 @@
 """Lifting tokens to a simplicial complex: the Vietoris-Rips complex of a distance matrix at one radius.
 
-Optionally capped as in TopoBench and hoviz's simplicial mixer (RESEARCH.md §4): each edge {j, i}, j < i, belongs
+Optionally capped as in TopoBench and hoviz's simplicial mixers (docs/theory.md §4.2): each edge {j, i}, j < i, belongs
 to its later token i, which keeps at most `max_per_vertex` nearest earlier tokens. Capping keeps the first k of a
 list sorted by distance, so the capped complexes still grow with the radius and form a filtration: Betti curves
 over all radii come from one persistence computation (`betti_curves`). Typical use, for one attention head:

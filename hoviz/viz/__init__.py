@@ -1,6 +1,6 @@
 """Plotly figure builders for the hoviz app: numpy in, `plotly.graph_objects.Figure` out, no Streamlit.
 
-Figures stay light (ANCHORS.md: "compute only what is on screen"): heatmaps carry float32 values, thumbnails are
+Figures stay light (compute only what is on screen): heatmaps carry float32 values, thumbnails are
 max-pooled to at most 64 cells a side, and a graph draws all its edges in a few traces (one per width bin).
     >>> import numpy as np
     >>> from hoviz.viz.attention import head_heatmap
@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 MASKED_BG = "rgba(160, 160, 160, 0.35)"  # plot background: NaN (masked) heatmap cells show as grey
+# The one categorical palette (plotly's D3 = matplotlib's tab10): models, mixer kinds, WL colours, ranked triples.
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 
 def display_tokens(tokens) -> list[str]:

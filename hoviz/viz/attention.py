@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-import networkx as nx
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from hoviz.entropy import entropy_np
 from hoviz.viz import MASKED_BG, as_f32, display_tokens, pool_max, token_ticks
+from hoviz.viz.layout import vertex_positions
 
 WIDTH_BINS = (0.0, 0.25, 0.5, 0.75, 1.01)  # edge weight bins -> one trace each
 WIDTHS = (0.8, 1.8, 3.2, 5.0)
@@ -37,8 +38,7 @@ def masked(pattern, allowed=None) -> np.ndarray:
 def head_entropy(patterns) -> np.ndarray:
     """Mean row entropy (nats) of each head's pattern, (H,) from (H, T, T); rows are distributions over keys."""
     p = np.clip(np.nan_to_num(np.asarray(patterns, dtype=np.float64)), 0.0, None)
-    ent = -np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0).sum(-1)  # (H, T)
-    return ent.mean(-1)
+    return entropy_np(p).mean(-1)  # mean over the T rows of (H, T)
 
 
 def uniform_entropy(T: int) -> float:
@@ -110,19 +110,6 @@ def graph_edges(pattern, threshold: float = 0.1, max_edges: int = 1500, allowed=
     return [(int(j[k]), int(i[k]), float(w[k])) for k in order]
 
 
-def graph_layout(T: int, edges, layout: str = "circular", seed: int = 0) -> np.ndarray:
-    """Node positions (T, 2): "circular" (tokens in reading order clockwise round a circle, the complete-graph
-    picture) or "spring" (networkx's weighted Fruchterman-Reingold: heavily attending tokens pull together)."""
-    g = nx.DiGraph()
-    g.add_nodes_from(range(T))
-    g.add_weighted_edges_from(edges)
-    if layout == "spring":
-        pos = nx.spring_layout(g.to_undirected(), weight="weight", seed=seed, iterations=60)
-    else:
-        pos = {n: (np.sin(2 * np.pi * n / T), np.cos(2 * np.pi * n / T)) for n in range(T)}
-    return np.array([pos[n] for n in range(T)], dtype=np.float64)
-
-
 def attention_graph(pattern, tokens, *, threshold: float = 0.1, layout: str = "circular", max_edges: int = 1500,
                     allowed=None, title: str = "", seed: int = 0) -> go.Figure:
     """The head as a weighted directed graph: edge j -> i when query i attends to key j with weight >= threshold.
@@ -134,7 +121,8 @@ def attention_graph(pattern, tokens, *, threshold: float = 0.1, layout: str = "c
     T = a.shape[0]
     labels = display_tokens(tokens)
     edges = graph_edges(pattern, threshold, max_edges, allowed)
-    xy = graph_layout(T, edges, layout, seed)
+    xy = vertex_positions(T, [(j, i) for j, i, _ in edges], layout, seed, strengths=[w for _, _, w in edges],
+                          backbone=False)  # (T, 2)
     fig = go.Figure()
     ew = np.array([w for _, _, w in edges]) if edges else np.zeros(0)
     for b, (lo, hi) in enumerate(pairwise(WIDTH_BINS)):

@@ -1,7 +1,7 @@
 """Causality-audit views (hoviz.audit.AuditReport): the suffix-perturbation test per cut t, the influence map
 ‖∂ logit_t / ∂ x_s‖ with the future half (s > t) marked, and a one-line verdict.
 
-A causal model has exact zeros in the future half; a leaky one lights it up (RESEARCH.md §2, "attention leak").
+A causal model has exact zeros in the future half; a leaky one lights it up (docs/theory.md §2.3, the leak).
     >>> ok, text = verdict(report)
 """
 

@@ -14,12 +14,13 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from hoviz.viz import PALETTE
 from hoviz.viz.complex import tidy
 
-PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f"]
-KIND_COLOURS = {"dense": "#1f77b4", "simplicial2": "#d62728", "gated_triangle": "#2ca02c", "scn": "#8c564b", "mixed": "#9467bd"}
+KIND_COLOURS = {"dense": PALETTE[0], "simplicial2": PALETTE[3], "gated_triangle": PALETTE[2], "scn": PALETTE[5],
+                "mixed": PALETTE[4]}
 CURVE_KEYS = ("step", "train_loss", "val_loss", "balanced_accuracy", "tokens", "wall_time")
-CURVE_ALIASES = {"tokens": ("tokens", "tokens_seen"), "wall_time": ("wall_time", "wall_time_s")}  # hoviz.train's names
+CURVE_ALIASES = {"tokens": ("tokens", "tokens_seen"), "wall_time": ("wall_time", "wall_time_s")}  # hoviz.training.train's names
 
 
 def model_kind(mixers) -> str:
@@ -32,7 +33,7 @@ def normalise_curve(curve) -> dict[str, np.ndarray]:
     """A sidecar ``curve`` as float arrays keyed by CURVE_KEYS (NaN where absent).
 
     Accepts a list of dicts (``{step, train_loss, val_loss, ...}``; ``tokens_seen`` and ``wall_time_s``, as
-    `hoviz.train` writes them, count as ``tokens`` and ``wall_time``) or of ``[step, train_loss(, val_loss)]`` rows.
+    `hoviz.training.train` writes them, count as ``tokens`` and ``wall_time``) or of ``[step, train_loss(, val_loss)]`` rows.
 
     >>> normalise_curve([[0, 4.2], [10, 4.1]])["train_loss"].tolist()
     [4.2, 4.1]
@@ -90,7 +91,7 @@ def training_curves_figure(curves: dict, x: str = "step", metric: str = "loss", 
 def theory_bytes(config, T, bytes_per_value: int = 4) -> np.ndarray:
     """The term that grows with T in each mixer's memory, summed over layers, at batch 1 (bytes, per T).
 
-    dense: the (H, T, T) pattern; 2-simplicial: the (H, T, T, T) logits, or H·T·w1·w2 when windowed; gated-triangle:
+    dense: the (H, T, T) pattern; simplicial2: the (H, T, T, T) logits, or H·T·w1·w2 when windowed; gated_triangle:
     C features on each of its T·(1 + m1 + m2) simplices (vertices, capped edges and triangles); scn: its readout
     rows, K·T² (vertices) + K·(T·m1)² (L1,down) + (K + 1)·T²·m1·m2 (triangles).
     """

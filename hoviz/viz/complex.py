@@ -1,4 +1,4 @@
-"""Plotly figures of a simplicial complex over tokens, its persistence diagram, barcode and Betti curves.
+"""Plotly figures of a simplicial complex over tokens (persistence figures: hoviz.viz.persistence).
 
 The complex is the display form shared by `hoviz.topology.lift` and `hoviz.topology.complex_from_trace`: a dict
 with ``num_vertices``, ``edges`` (E, 2), ``triangles`` (F, 3) and per-simplex values (weights or filtration values).
@@ -8,11 +8,11 @@ Payloads stay small: all edges are one line trace (NaN separators), all triangle
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 import plotly.graph_objects as go
 
 from hoviz.viz import display_tokens
+from hoviz.viz.layout import edge_trace_xy, triangle_trace_xy, vertex_positions
 
 DIM_COLOURS = {0: "#1f77b4", 1: "#d62728", 2: "#2ca02c"}
 TRIANGLE_FILL = "rgba(44, 160, 44, 0.18)"
@@ -75,82 +75,6 @@ def thin_complex(cx: dict, max_edges: int = 3000, max_triangles: int = 3000, kee
                 out[vk] = np.asarray(cx[vk])[pick]
         dropped += len(simplices) - cap
     return out, dropped
-
-
-def vertex_positions(n: int, edges=(), layout: str = "spring", seed: int = 0, dim: int = 2,
-                     strengths=None) -> np.ndarray:
-    """Stable vertex coordinates (n, dim) from networkx: ``spring`` (seeded), ``circular`` or ``strip`` (token order).
-
-    Parameters
-    ----------
-    n : int
-        Number of vertices.
-    edges : (E, 2) array-like
-        Edges that pull vertices together in the spring layout.
-    layout : str
-        ``"spring"``, ``"circular"`` or ``"strip"``.
-    seed : int
-        Seed of the spring layout: the same complex and seed give the same picture.
-    dim : int
-        2 or 3.
-    strengths : (E,) array-like, optional
-        Larger pulls harder (e.g. attention weights); default all 1.
-
-    Examples
-    --------
-    >>> vertex_positions(4, [[0, 1]], layout="circular").shape
-    (4, 2)
-    """
-    if n == 0:
-        return np.zeros((0, dim))
-    if layout == "strip":
-        pos = np.zeros((n, dim))
-        pos[:, 0] = np.linspace(-1, 1, n) if n > 1 else 0.0
-        pos[:, 1] = 0.25 * np.sin(np.arange(n) * 2.4)  # a gentle zigzag so that edges between neighbours show
-        return pos
-    g = nx.Graph()
-    g.add_nodes_from(range(n))
-    edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
-    w = np.ones(len(edges)) if strengths is None else np.clip(np.asarray(strengths, dtype=float), 1e-3, None)
-    g.add_weighted_edges_from((int(a), int(b), float(x)) for (a, b), x in zip(edges, w))
-    if layout == "circular":
-        p = nx.circular_layout(g, dim=2)
-        pos = np.array([p[i] for i in range(n)])
-        return pos if dim == 2 else np.column_stack([pos, np.zeros(n)])
-    if layout != "spring":
-        raise ValueError(f"layout must be 'spring', 'circular' or 'strip', got {layout!r}")
-    # A weak backbone along reading order keeps every token in one connected picture: without it, spring layouts
-    # push components and isolated tokens to the edges and squash the rest into a dot.
-    pull = float(np.mean(w)) if len(w) else 1.0
-    for i in range(n - 1):
-        if not g.has_edge(i, i + 1):
-            g.add_edge(i, i + 1, weight=0.15 * pull)
-    init = {i: v for i, v in enumerate(nx.circular_layout(g, dim=2).values())} if dim == 2 else None
-    p = nx.spring_layout(g, dim=dim, seed=seed, pos=init, iterations=60, weight="weight")
-    return np.array([p[i] for i in range(n)])
-
-
-def edge_trace_xy(pos: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Coordinates of all edges as one polyline per axis, NaN between edges (float32)."""
-    edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
-    out = []
-    for d in range(pos.shape[1]):
-        seg = np.full((len(edges), 3), np.nan, dtype=np.float32)
-        seg[:, 0], seg[:, 1] = pos[edges[:, 0], d], pos[edges[:, 1], d]
-        out.append(seg.ravel())
-    return tuple(out)
-
-
-def triangle_trace_xy(pos: np.ndarray, triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Closed outlines of all triangles (a, b, c, a, NaN) for one ``fill="toself"`` trace (float32)."""
-    tri = np.asarray(triangles, dtype=np.int64).reshape(-1, 3)
-    out = []
-    for d in range(2):
-        seg = np.full((len(tri), 5), np.nan, dtype=np.float32)
-        seg[:, :3] = pos[tri, d]
-        seg[:, 3] = pos[tri[:, 0], d]
-        out.append(seg.ravel())
-    return out[0], out[1]
 
 
 def complex_figure(cx: dict, labels=None, layout: str = "spring", seed: int = 0, title: str | None = None,
@@ -243,120 +167,3 @@ def _complex_figure_3d(pos, edges, tris, ev, tv, labels, hover, title, value_nam
     return fig
 
 
-def _finite_top(diagrams: dict, radius: float | None) -> float:
-    vals = [np.asarray(d, dtype=float)[np.isfinite(np.asarray(d, dtype=float))] for d in diagrams.values()]
-    vals = np.concatenate([v.ravel() for v in vals]) if vals else np.zeros(0)
-    top = float(vals.max()) if vals.size else 1.0
-    if radius is not None:
-        top = max(top, float(radius))
-    return top * 1.08 if top > 0 else 1.0
-
-
-def persistence_diagram_figure(diagrams: dict, radius: float | None = None, title: str | None = "Persistence diagram",
-                               height: int = 420) -> go.Figure:
-    """Birth–death scatter per homology dimension; infinite deaths drawn on a dashed "∞" line.
-
-    At radius r the features alive are the points left of x = r and above y = r: both lines are drawn, and the
-    alive quadrant is shaded.
-
-    Parameters
-    ----------
-    diagrams : dict
-        ``{dim: (n, 2) array of (birth, death)}``, death may be ``inf``.
-    radius : float, optional
-        Current radius to mark.
-    """
-    top = _finite_top(diagrams, radius)
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[0, top], y=[0, top], mode="lines", line={"color": "#999", "width": 1},
-                             hoverinfo="skip", showlegend=False))
-    fig.add_hline(y=top, line={"color": "#bbb", "dash": "dash", "width": 1}, annotation_text="∞",
-                  annotation_position="top left")
-    for dim in sorted(diagrams):
-        d = np.asarray(diagrams[dim], dtype=np.float64).reshape(-1, 2)
-        inf = ~np.isfinite(d[:, 1])
-        death = np.where(inf, top, d[:, 1])
-        fig.add_trace(go.Scatter(
-            x=d[:, 0].astype(np.float32), y=death.astype(np.float32), mode="markers", name=f"H{dim} ({len(d)})",
-            marker={"size": 7, "color": DIM_COLOURS.get(dim, "#555"), "opacity": 0.75,
-                        "symbol": np.where(inf, "diamond", "circle").tolist() if inf.any() else "circle"},
-            customdata=np.where(inf, np.inf, d[:, 1]).astype(np.float32) if len(d) else None,
-            hovertemplate=f"H{dim}: born %{{x:.3f}}, dies %{{customdata:.3f}}<extra></extra>"))
-    if radius is not None:
-        fig.add_shape(type="rect", x0=0, x1=radius, y0=radius, y1=top, fillcolor="rgba(255,165,0,0.08)",
-                      line={"width": 0}, layer="below")
-        fig.add_vline(x=radius, line={"color": "orange", "width": 2}, annotation_text=f"r = {radius:.3g}")
-        fig.add_hline(y=radius, line={"color": "orange", "width": 1, "dash": "dot"})
-    tidy(fig, title, height)
-    fig.update_xaxes(title="birth", range=[0, top * 1.02])
-    fig.update_yaxes(title="death", range=[0, top * 1.05])
-    return fig
-
-
-def barcode_figure(diagrams: dict, radius: float | None = None, title: str | None = "Barcode", max_bars: int = 150,
-                   height: int = 420) -> go.Figure:
-    """Horizontal bars [birth, death) per dimension, longest first, one trace per dimension; radius as a line.
-
-    At most ``max_bars`` bars per dimension are drawn (the longest); the title says when some were left out.
-    """
-    top = _finite_top(diagrams, radius)
-    fig = go.Figure()
-    row, hidden = 0, 0
-    for dim in sorted(diagrams):
-        d = np.asarray(diagrams[dim], dtype=np.float64).reshape(-1, 2)
-        death = np.where(np.isfinite(d[:, 1]), d[:, 1], top)
-        order = np.argsort(-(death - d[:, 0]), kind="stable")
-        hidden += max(0, len(order) - max_bars)
-        order = order[:max_bars]
-        n = len(order)
-        ys = np.arange(row, row + n, dtype=np.float32)
-        xs = np.full((n, 3), np.nan, dtype=np.float32)
-        xs[:, 0], xs[:, 1] = d[order, 0], death[order]
-        yy = np.repeat(ys, 3).reshape(n, 3)
-        yy[:, 2] = np.nan
-        fig.add_trace(go.Scatter(x=xs.ravel(), y=yy.ravel(), mode="lines", name=f"H{dim} ({len(d)})",
-                                 line={"color": DIM_COLOURS.get(dim, "#555"), "width": 3}, hoverinfo="x+name"))
-        row += n + 2
-    if radius is not None:
-        fig.add_vline(x=radius, line={"color": "orange", "width": 2}, annotation_text=f"r = {radius:.3g}")
-    if hidden:
-        title = f"{title} (longest {max_bars} per dimension; {hidden} shorter bars not drawn)"
-    tidy(fig, title, height)
-    fig.update_xaxes(title="radius", range=[0, top * 1.02])
-    fig.update_yaxes(visible=False, autorange="reversed")
-    return fig
-
-
-def betti_curves_from_diagrams(diagrams: dict, radii) -> dict:
-    """β_k(r) = number of bars with birth ≤ r < death, for each dimension k; (len(radii),) int arrays.
-
-    >>> betti_curves_from_diagrams({0: np.array([[0.0, np.inf], [0.0, 0.5]])}, [0.2, 0.7])[0].tolist()
-    [2, 1]
-    """
-    r = np.asarray(radii, dtype=np.float64)[:, None]
-    out = {}
-    for dim, d in diagrams.items():
-        d = np.asarray(d, dtype=np.float64).reshape(-1, 2)
-        out[dim] = ((d[:, 0][None] <= r) & (r < d[:, 1][None])).sum(1)
-    return out
-
-
-def betti_curves_figure(radii, curves: dict, radius: float | None = None, title: str | None = "Betti curves",
-                        height: int = 360) -> go.Figure:
-    """β_k against radius, one step line per dimension, the current radius marked with its Betti numbers."""
-    radii = np.asarray(radii, dtype=np.float64)
-    fig = go.Figure()
-    for dim in sorted(curves):
-        fig.add_trace(go.Scatter(x=radii.astype(np.float32), y=np.asarray(curves[dim], dtype=np.float32),
-                                 mode="lines", name=f"β{dim}",
-                                 line={"color": DIM_COLOURS.get(dim, "#555"), "shape": "hv", "width": 2}))
-    if radius is not None:
-        at = {d: int(np.asarray(c)[max(0, int(np.searchsorted(radii, radius + 1e-9, side="right")) - 1)])
-              for d, c in curves.items() if len(c)}
-        label = ", ".join(f"β{d}={v}" for d, v in sorted(at.items()))
-        fig.add_vline(x=radius, line={"color": "orange", "width": 2}, annotation_text=f"r = {radius:.3g}: {label}",
-                      annotation_position="top left" if radius > 0.5 * float(radii.max(initial=1.0)) else "top right")
-    tidy(fig, title, height)
-    fig.update_xaxes(title="radius", range=[float(radii.min(initial=0.0)), float(radii.max(initial=1.0))])
-    fig.update_yaxes(title="Betti number", rangemode="tozero")
-    return fig

@@ -1,6 +1,6 @@
 """Plotly figures of the expressivity lab: 1-WL-indistinguishable graph pairs, and Match3 solved by 3-way attention.
 
-WL pairs (RESEARCH.md §5): both graphs drawn side by side, nodes coloured by their (jointly refined) 1-WL colour,
+WL pairs (docs/theory.md §5): both graphs drawn side by side, nodes coloured by their (jointly refined) 1-WL colour,
 triangles of the clique complex filled, Betti numbers in the titles. Match3 (Sanford et al. 2023; strict: j < l < i):
 true labels and each model's predictions per position, and the slice S[i, j, l] with the true witnesses marked.
 """
@@ -14,23 +14,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from hoviz.viz.complex import TRIANGLE_FILL, edge_trace_xy, tidy, triangle_trace_xy
-
-WL_PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
-              "#17becf"]
-
-
-def graph_positions(g: nx.Graph, layout: str = "circular", seed: int = 0) -> dict:
-    """Node -> (x, y): ``circular`` (node order), ``spring`` (seeded) or ``grid`` (nodes that are (row, col) pairs)."""
-    if layout == "grid" and all(isinstance(v, tuple) and len(v) == 2 for v in g.nodes):
-        return {v: (float(v[1]) + 0.12 * (v[0] % 2), -float(v[0]) + 0.12 * (v[1] % 2)) for v in g.nodes}
-    if layout == "spring":
-        return nx.spring_layout(g, seed=seed)
-    try:
-        order = sorted(g.nodes)
-    except TypeError:
-        order = list(g.nodes)
-    return nx.circular_layout(order)
+from hoviz.viz import PALETTE
+from hoviz.viz.complex import TRIANGLE_FILL, tidy
+from hoviz.viz.layout import edge_trace_xy, graph_positions, triangle_trace_xy
 
 
 def triangles_of(g: nx.Graph) -> list[tuple]:
@@ -63,7 +49,7 @@ def _graph_traces(g: nx.Graph, pos: dict, colours: dict, colour_index: dict, sho
             continue
         traces.append(go.Scatter(
             x=xy[members, 0], y=xy[members, 1], mode="markers", name=f"WL colour {k}", legendgroup=f"wl{k}",
-            showlegend=show_legend, marker={"size": 15, "color": WL_PALETTE[k % len(WL_PALETTE)],
+            showlegend=show_legend, marker={"size": 15, "color": PALETTE[k % len(PALETTE)],
                                                 "line": {"width": 1, "color": "#333"}},
             text=[str(nodes[i]) for i in members], hovertemplate=f"node %{{text}}: WL colour {k}<extra></extra>"))
     return traces

@@ -16,9 +16,8 @@ import torch
 from hoviz.baselines import oracle_score
 from hoviz.errors import HovizError
 from hoviz.tasks import TaskSpec, balanced_accuracy_per_position, predict_labels
+from hoviz.viz import PALETTE
 from hoviz.viz.complex import tidy
-
-MODEL_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"]
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,7 @@ def match3_scores_figure(rows: list[Match3Row], height: int = 380) -> go.Figure:
     names = [r.name for r in rows]
     fig = go.Figure(go.Bar(x=names, y=[r.balanced_accuracy for r in rows], text=[f"{r.balanced_accuracy:.3f}"
                                                                                   for r in rows],
-                           textposition="outside", marker={"color": MODEL_COLOURS[: len(rows)] or None},
+                           textposition="outside", marker={"color": list(PALETTE[: len(rows)]) or None},
                            hovertemplate="%{x}: %{y:.4f}<extra></extra>", name="model"))
     oracles = {r.oracle for r in rows if r.oracle is not None}
     for value in sorted(oracles):
@@ -104,7 +103,7 @@ def match3_per_position_figure(per_model: dict[str, np.ndarray], oracle: np.ndar
     for k, (name, per) in enumerate(per_model.items()):
         per = np.asarray(per, dtype=np.float64)
         fig.add_trace(go.Scatter(x=np.arange(len(per)), y=per, mode="lines+markers", name=name,
-                                 line={"color": MODEL_COLOURS[k % len(MODEL_COLOURS)]}))
+                                 line={"color": PALETTE[k % len(PALETTE)]}))
     oracle = np.asarray(oracle, dtype=np.float64)
     fig.add_trace(go.Scatter(x=np.arange(len(oracle)), y=oracle, mode="lines+markers", name="pairwise-only oracle",
                              line={"dash": "dash", "color": "#d62728"}))

@@ -11,10 +11,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from hoviz.viz import MASKED_BG, as_f32, display_tokens, token_ticks
-
-PALETTE = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
-           "#7f7f7f")
+from hoviz.viz import MASKED_BG, PALETTE, as_f32, display_tokens, token_ticks
 
 
 def allowed_bbox(allowed) -> tuple[int, int, int, int]:

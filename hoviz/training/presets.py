@@ -1,108 +1,23 @@
-"""Training presets: `TrainConfig` (model + data + optimisation fields) and the named presets of the shipped zoo.
-
-The command line of `python -m hoviz train` is derived from TrainConfig's fields (`--n_layer 2`, `--mixers
-dense,simplicial2`, `--s2_window1 none`); unknown presets and keys are refused with the valid ones listed.
+"""Training presets: the named runs of the shipped zoo (name -> a function returning a `TrainConfig`, whose docstring
+says why the run looks the way it does), and the command line of `python -m hoviz train` derived from the fields:
+model and run keys side by side (`--n_layer 2 --mixers dense,simplicial2 --s2_window1 none --steps 8`); unknown
+presets and keys are refused with the valid ones listed.
     >>> cfg = apply_overrides(get_preset("test"), {"steps": "8", "mixers": "dense,dense"})
 """
 
 from __future__ import annotations
 
-import dataclasses
 import types
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from hoviz.config import GPTConfig, build_dataclass
-from hoviz.data import DEFAULT_VAL_PLAYS
+from hoviz.config import GPTConfig
 from hoviz.errors import ConfigError
+from hoviz.training.config import MODEL_FIELDS, TrainConfig
 
-TASK_DATA = ("match3", "match3-repeats", "match2")
 LEAK_WHY = ("s2_mask='leaky' masks only j <= i, so position i reads future tokens through the second key l; "
             "its validation loss is impossibly low. Kept as the exhibit of the classic 2-simplicial bug "
-            "(RESEARCH.md §2); the causality audit flags it.")
-
-
-@dataclass
-class TrainConfig:
-    """Everything one training run needs; saved in the sidecar under training.config and rebuilt by `hoviz eval`."""
-
-    # model: GPTConfig's fields except vocab_size, which the data decides
-    n_layer: int = 4
-    n_head: int = 4
-    n_embd: int = 256
-    block_size: int = 128  # for match3/match2 this is the sequence length task_N
-    dropout: float = 0.1
-    mixers: list[str] = field(default_factory=lambda: ["dense"] * 4)
-    s2_window1: int | None = None
-    s2_window2: int | None = None
-    s2_fallback_bias: bool = True
-    s2_mask: str = "causal"
-    scn_radius: float = 0.9
-    scn_max_edges: int = 8
-    scn_max_triangles: int = 8
-    scn_order: int = 2
-    # data: "shakespeare" (held-out plays), "match3" / "match3-repeats" / "match2" (fresh samples), or a text file
-    data: str = "shakespeare"
-    val_plays: list[str] = field(default_factory=lambda: list(DEFAULT_VAL_PLAYS))
-    val_fraction: float = 0.1  # text files: the last fraction is the validation text
-    task_M: int = 37
-    task_N: int = 12
-    # optimisation: AdamW, linear warm-up then cosine decay to min_lr, gradient clipping
-    steps: int = 3000
-    batch_size: int = 64  # sequences per process (per GPU under torchrun)
-    lr: float = 1e-3
-    min_lr: float = 1e-4
-    warmup: int = 100
-    weight_decay: float = 0.1
-    beta1: float = 0.9
-    beta2: float = 0.99
-    grad_clip: float = 1.0
-    # evaluation: the same windows / samples at train time and in `python -m hoviz eval`
-    eval_every: int = 250
-    eval_windows: int = 256  # text: deterministic validation windows, evenly spread over the held-out text
-    eval_samples: int = 4096  # tasks: fresh sequences drawn from eval_seed
-    eval_seed: int = 1234
-    audit_T: int | None = None  # causality audit length at the end of training (None: block_size)
-    # run
-    seed: int = 0
-    out: str = ""  # checkpoint name (into checkpoints/ or $HOVIZ_CHECKPOINTS) or path; "" means the preset name
-    device: str = "auto"  # "auto" (cuda if available, else cpu), "cpu", "cuda", "cuda:1", ...
-    threads: int = 0  # CPU intra-op threads (0: torch's default)
-    resume_every: int = 500  # steps between resumable checkpoints NAME.resume.{safetensors,json}
-    stop_at: int | None = None  # stop after this step as if interrupted, keeping the resumable checkpoint
-
-    def __post_init__(self) -> None:
-        self.mixers, self.val_plays = list(self.mixers), list(self.val_plays)
-        if self.data in TASK_DATA:
-            self.block_size = self.task_N
-        if self.threads < 0:
-            raise ConfigError(f"threads must be >= 0 (0: torch's default), got {self.threads}")
-        for name in ("steps", "batch_size", "eval_every", "eval_windows", "eval_samples", "resume_every"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if not 0 <= self.warmup <= self.steps:
-            raise ConfigError(f"warmup must lie in [0, steps={self.steps}], got {self.warmup}")
-        if not 0.0 <= self.min_lr <= self.lr:
-            raise ConfigError(f"min_lr must lie in [0, lr={self.lr}], got {self.min_lr}")
-        if self.stop_at is not None and not 1 <= self.stop_at <= self.steps:
-            raise ConfigError(f"stop_at must lie in [1, steps={self.steps}], got {self.stop_at}")
-        self.model_config(vocab_size=2)  # validate the model fields now, not after the data is loaded
-
-    @property
-    def is_task(self) -> bool:
-        return self.data in TASK_DATA
-
-    def model_config(self, vocab_size: int) -> GPTConfig:
-        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(GPTConfig) if f.name != "vocab_size"}
-        return GPTConfig(vocab_size=vocab_size, **fields)
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> TrainConfig:
-        return build_dataclass(cls, d)
+            "(docs/theory.md §2.3); the causality audit flags it.")
 
 
 # ---- presets: name -> function returning a TrainConfig; the docstring says why it looks the way it does ----
@@ -120,7 +35,7 @@ def preset(name: str):
 def _shakespeare(**kw) -> TrainConfig:
     base = {"n_layer": 4, "n_head": 4, "n_embd": 256, "block_size": 128, "dropout": 0.1, "batch_size": 64,
             "steps": 3000, "lr": 2e-3, "min_lr": 1e-4, "warmup": 200, "eval_every": 250}
-    return TrainConfig(**{**base, **kw})
+    return TrainConfig.build(**{**base, **kw})
 
 
 @preset("shakespeare-dense")
@@ -169,7 +84,7 @@ def _match(**kw) -> TrainConfig:
     base = {"data": "match3", "task_M": 37, "task_N": 12, "n_layer": 1, "n_head": 4, "n_embd": 128, "dropout": 0.0,
             "batch_size": 256, "steps": 4000, "lr": 1e-3, "min_lr": 1e-5, "warmup": 200, "weight_decay": 0.0,
             "eval_every": 250, "eval_samples": 4096}
-    return TrainConfig(**{**base, **kw})
+    return TrainConfig.build(**{**base, **kw})
 
 
 STRICT_STEPS = 8000  # strict Match3 (j < l < i, distinct residues) trains slower than the variant with repeats
@@ -211,20 +126,20 @@ def match2_dense() -> TrainConfig:
 def cpu_dense() -> TrainConfig:
     """Seconds to a couple of minutes on a CPU: 2 layers, C=64, block 64, one thread (tiny models gain nothing from
     more, and stall badly when the CPU is shared)."""
-    return TrainConfig(n_layer=2, n_head=4, n_embd=64, block_size=64, dropout=0.0, mixers=["dense"] * 2,
-                       batch_size=32, steps=500, lr=3e-3, warmup=50, eval_every=100, eval_windows=128, threads=1)
+    return TrainConfig.build(n_layer=2, n_head=4, n_embd=64, block_size=64, dropout=0.0, mixers=["dense"] * 2,
+                             batch_size=32, steps=500, lr=3e-3, warmup=50, eval_every=100, eval_windows=128, threads=1)
 
 
 @preset("cpu-simplicial2")
 def cpu_simplicial2() -> TrainConfig:
     """cpu-dense with [dense, simplicial2]."""
-    return dataclasses.replace(cpu_dense(), mixers=["dense", "simplicial2"])
+    return cpu_dense().replace(mixers=["dense", "simplicial2"])
 
 
 @preset("cpu-scn")
 def cpu_scn() -> TrainConfig:
     """cpu-dense with [dense, scn]."""
-    return dataclasses.replace(cpu_dense(), mixers=["dense", "scn"])
+    return cpu_dense().replace(mixers=["dense", "scn"])
 
 
 @preset("cpu-match3")
@@ -237,9 +152,9 @@ def cpu_match3() -> TrainConfig:
 @preset("test")
 def test_preset() -> TrainConfig:
     """For the test suite: a few steps of a 2-layer [dense, simplicial2] model; pass --data PATH or --data match3."""
-    return TrainConfig(n_layer=2, n_head=2, n_embd=16, block_size=16, dropout=0.1, mixers=["dense", "simplicial2"],
-                       batch_size=4, steps=4, lr=1e-2, warmup=1, eval_every=2, eval_windows=4, eval_samples=64,
-                       task_M=7, task_N=6, resume_every=2, audit_T=8, threads=1)
+    return TrainConfig.build(n_layer=2, n_head=2, n_embd=16, block_size=16, dropout=0.1,
+                             mixers=["dense", "simplicial2"], batch_size=4, steps=4, lr=1e-2, warmup=1, eval_every=2,
+                             eval_windows=4, eval_samples=64, task_M=7, task_N=6, resume_every=2, audit_T=8, threads=1)
 
 
 def get_preset(name: str) -> TrainConfig:
@@ -252,10 +167,14 @@ def preset_doc(name: str) -> str:
     return " ".join((PRESETS[name].__doc__ or "").split())
 
 
-# ---- the command line, derived from the fields ----
+# ---- the command line, derived from the fields of TrainConfig and its GPTConfig ----
 
 def field_types() -> dict[str, object]:
-    return typing.get_type_hints(TrainConfig)
+    """Every key the command line accepts -> its type: GPTConfig's fields (but vocab_size), then the run's."""
+    model = typing.get_type_hints(GPTConfig)
+    run = typing.get_type_hints(TrainConfig)
+    run.pop("model")
+    return {**{k: model[k] for k in MODEL_FIELDS}, **run}
 
 
 def parse_value(key: str, text: str, tp):
@@ -285,19 +204,18 @@ def apply_overrides(cfg: TrainConfig, overrides: dict[str, str]) -> TrainConfig:
     if unknown:
         raise ConfigError(f"unknown key(s) {', '.join('--' + k for k in unknown)}; valid keys: "
                           f"{', '.join('--' + k for k in hints)}")
-    values = {k: parse_value(k, v, hints[k]) for k, v in overrides.items()}
-    return TrainConfig.from_dict({**cfg.to_dict(), **values})
+    return cfg.replace(**{k: parse_value(k, v, hints[k]) for k, v in overrides.items()})
 
 
 def usage() -> str:
-    hints, default = field_types(), TrainConfig()
+    hints, default = field_types(), TrainConfig().flat()
     lines = ["usage: python -m hoviz train --preset NAME [--resume] [--KEY VALUE ...]   (lists: comma-separated)",
              "presets:"]
     lines += [f"  {name:32s} {preset_doc(name)[:90]}" for name in PRESETS]
     lines.append("keys (default):")
     for k, tp in hints.items():
         tname = str(tp).replace("typing.", "") if not isinstance(tp, type) else tp.__name__
-        lines.append(f"  --{k:20s} {tname:12s} ({getattr(default, k)!r})")
+        lines.append(f"  --{k:20s} {tname:12s} ({default[k]!r})")
     return "\n".join(lines)
 
 

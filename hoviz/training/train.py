@@ -4,7 +4,7 @@
     python -m hoviz train --preset shakespeare-dense --resume          # continue from NAME.resume.*
     torchrun --nproc_per_node=2 -m hoviz train --preset shakespeare-dense    # DistributedDataParallel
 Every step's batch and dropout are seeded from (seed, rank, step), so a run, interrupted or not, is repeatable.
-Only rank 0 evaluates (hoviz.evaluate) and saves; the sidecar records the curve, metric, audit and cost.
+Only rank 0 evaluates (hoviz.training.evaluate) and saves; the sidecar records the curve, metric, audit and cost.
 """
 
 from __future__ import annotations
@@ -28,13 +28,16 @@ from tqdm import tqdm
 
 from hoviz.checkpoint import checkpoint_stem, save_checkpoint
 from hoviz.data import batches
-from hoviz.errors import ConfigError, HovizError
-from hoviz.evaluate import TrainData, headline_metric, load_data
+from hoviz.errors import ConfigError
+from hoviz.flops import flops_per_token
 from hoviz.mixers.simplicial import Simplicial2Attention
 from hoviz.model import GPT
-from hoviz.presets import LEAK_WHY, TrainConfig, apply_overrides, get_preset, parse_argv, preset_doc, usage
-from hoviz.resume import load_resume, read_resume_meta, remove_resume, save_resume
 from hoviz.tokenizer import tokenizer_from_dict
+from hoviz.training.config import TrainConfig
+from hoviz.training.data import TrainData, load_data
+from hoviz.training.evaluate import headline_metric
+from hoviz.training.presets import LEAK_WHY, preset_doc
+from hoviz.training.resume import load_resume, remove_resume, save_resume
 
 
 def lr_at(step: int, cfg: TrainConfig) -> float:
@@ -94,7 +97,7 @@ def get_batch(data: TrainData, cfg: TrainConfig, g: torch.Generator, device) -> 
         x, y = data.spec.sample(cfg.batch_size, g)
         y = data.spec.targets(y)
     else:
-        x, y = batches(data.train_ids, cfg.block_size, cfg.batch_size, g)
+        x, y = batches(data.train_ids, cfg.model.block_size, cfg.batch_size, g)
     return x.to(device, non_blocking=True), y.to(device, non_blocking=True)
 
 
@@ -174,9 +177,9 @@ def train(cfg: TrainConfig, preset: str = "", resume: bool = False) -> Path | No
     cuda = device.type == "cuda"
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if cuda else contextlib.nullcontext()
     if cuda:
-        tune_for_cuda(model, max(cfg.batch_size, cfg.block_size))  # the audit runs block_size rows at once
+        tune_for_cuda(model, max(cfg.batch_size, cfg.model.block_size))  # the audit runs block_size rows at once
         torch.cuda.reset_peak_memory_stats(device)
-    tokens_per_step = cfg.batch_size * cfg.block_size * d.world_size
+    tokens_per_step = cfg.batch_size * cfg.model.block_size * d.world_size
     stop = cfg.stop_at or cfg.steps
     start = state["step"]
     if start >= stop:
@@ -253,7 +256,7 @@ def _finish(cfg, preset, stem, model, data, state, value, elapsed, eval_time, pe
     """Audit, count FLOPs, write the checkpoint and its sidecar, drop the resumable pair."""
     from hoviz.audit import audit_model
     rep = audit_model(model, len(data.tokenizer), T=cfg.audit_T, name=stem.name)
-    tokens_this_run = (cfg.steps - start) * cfg.batch_size * cfg.block_size * d.world_size
+    tokens_this_run = (cfg.steps - start) * cfg.batch_size * cfg.model.block_size * d.world_size
     meta = {
         "task": data.task_meta(cfg),
         "training": {
@@ -275,13 +278,9 @@ def _finish(cfg, preset, stem, model, data, state, value, elapsed, eval_time, pe
         "audit": {"leaks": rep.leaks, "worst": rep.worst, "T": rep.T, "first_leak": rep.first_leak,
                   "tolerance": rep.tolerance},
         "flops_per_token_measured": measured_flops_per_token(model),
+        "flops_per_token": float(flops_per_token(model.config, model.config.block_size)),
     }
-    try:
-        from hoviz.flops import flops_per_token
-        meta["flops_per_token"] = float(flops_per_token(model.config, model.config.block_size))
-    except ImportError:
-        pass
-    if cfg.s2_mask == "leaky":
+    if cfg.model.s2_mask == "leaky":
         meta["exhibit"] = {"leak": True, "why": LEAK_WHY}
     weights, _ = save_checkpoint(stem, model, data.tokenizer, meta)
     remove_resume(stem)
@@ -289,33 +288,3 @@ def _finish(cfg, preset, stem, model, data, state, value, elapsed, eval_time, pe
           f"{meta['training']['wall_time_s']:.0f} s, {meta['training']['tokens_per_s']:,.0f} tok/s; audit "
           f"{'LEAKS' if rep.leaks else 'causal'}; saved {weights}", file=sys.stderr)
     return weights
-
-
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    try:
-        preset, resume, overrides, want_help = parse_argv(argv)
-        if want_help:
-            print(usage())
-            return 0
-        if resume:  # the saved config, with the given keys changed; stop_at applies to one session only
-            named = {"out": overrides["out"]} if "out" in overrides else {}
-            saved = read_resume_meta(out_stem(apply_overrides(TrainConfig(), named), preset))
-            cfg = apply_overrides(TrainConfig.from_dict({**saved["config"], "stop_at": None}), overrides)
-            preset = preset or saved.get("preset", "")
-        elif not preset:
-            raise ConfigError("name a preset: --preset NAME (see --help for the list)")
-        else:
-            cfg = apply_overrides(get_preset(preset), overrides)
-        train(cfg, preset, resume)
-        if dist.is_initialized():
-            dist.barrier()  # the other ranks wait while rank 0 evaluates, audits and saves
-    except HovizError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
-    finally:
-        if dist.is_initialized():
-            dist.destroy_process_group()
-    return 0

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
-from hoviz.checkpoint import RESUME_TAG, checkpoint_files, sha256_file
+from hoviz.checkpoint import RESUME_TAG, checkpoint_files, read_sidecar, sha256_file
 from hoviz.errors import CheckpointError
 
 FORMAT = "hoviz-resume/1"
@@ -48,10 +48,7 @@ def read_resume_meta(stem: Path) -> dict:
     if not weights.is_file() or not sidecar.is_file():
         raise CheckpointError(f"no resumable checkpoint at {weights} + {sidecar.name}; start without --resume "
                               "(it is written every resume_every steps and removed when a run completes)")
-    try:
-        meta = json.loads(sidecar.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise CheckpointError(f"{sidecar} is not valid JSON ({e}); delete the pair and start again") from e
+    meta = read_sidecar(sidecar)  # the one sidecar reader: valid JSON with a config and a tokenizer
     if meta.get("format") != FORMAT or sha256_file(weights) != meta.get("weights_sha256"):
         raise CheckpointError(f"{weights} and {sidecar.name} do not belong together (interrupted save?); "
                               "delete the pair and start again")
