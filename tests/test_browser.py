@@ -1,6 +1,6 @@
 """The app in a real browser: `streamlit run app.py` as a subprocess, driven by Debian's Chromium through Playwright.
 
-Every page (/ = Prompt, /attention, /threeway, /audit, /complex, /compare, /expressivity) must draw its Plotly charts
+Every page (/ = Prompt, /attention, /threeway, /audit, /complex, /compare, /expressivity, /evidence) must draw its Plotly charts
 with no Streamlit exception, no st.error and no browser console error; screenshots go to test-artifacts/browser/.
 The tiny fixture zoo always runs; the real zoo (checkpoints/) too when it has checkpoints.
 A missing Chromium FAILS (CI installs it: `apt-get install -y chromium`); set HOVIZ_SKIP_BROWSER=1 to skip on purpose.
@@ -69,7 +69,8 @@ def visits(models: dict) -> list[tuple[str, dict, int]]:
             ("audit", {"model": dense, **q}, 1),
             ("complex", {"model": scn, **q}, 5 if models["lift"] else 4),
             ("compare", {}, 3),
-            ("expressivity", {}, 3 if models["match3"] else 1)]
+            ("expressivity", {}, 3 if models["match3"] else 1),
+            ("evidence", {"model": s2, **q}, 3 if models["simplicial2"] else 1)]
 
 
 ZOOS = ["tiny"] + (["real"] if list_checkpoints(CHECKPOINT_DIR) else [])
@@ -173,7 +174,7 @@ class Watched:
 
 
 @pytest.mark.parametrize("page_name", ["prompt", "attention", "threeway", "audit", "complex", "compare",
-                                       "expressivity"])
+                                       "expressivity", "evidence"])
 def test_page_renders(app, browser, page_name):
     base, zoo, models = app
     path, query, min_charts = next(v for v in visits(models) if v[0] == ("" if page_name == "prompt" else page_name))
