@@ -8,8 +8,8 @@ import numpy as np
 import streamlit as st
 
 from hoviz.views import threeway
-from hoviz.views.threeway import default_query
-from pages.glue import cached, exports, frame, url_state, zoo
+from hoviz.views.threeway import default_head, default_query, head_summary
+from pages.glue import cached, exports, frame, linking, url_state, zoo
 
 frame.ensure_frame()
 
@@ -24,9 +24,12 @@ if layer is None:
     st.stop()
 ids, tokens = zoo.require_tokens(lm)
 T = len(ids)
-head = zoo.head_picker(lm)
+inter = cached.interaction(lm.ref, ids, layer)  # (H, T)
+head = zoo.head_picker(lm, default=default_head(inter), help="opens on the head with the largest interaction KL")
 
 scores = cached.threeway_scores(lm.ref, ids, layer)  # (H, T)
+st.info(head_summary(inter, head) + ". Interaction KL: how far S[i] is from its pairwise surrogate, 0 iff the head "
+        "needs no pair of keys together.", icon=":material/insights:")
 
 c1, c2 = st.columns([3, 1])
 i = url_state.url_slider("Query position i", "i", 0, T - 1, default_query(scores, head), where=c1,
@@ -50,15 +53,31 @@ with st.spinner("Slicing..."):
     K, k_allowed = cached.key_slice(lm.ref, ids, layer, head, axis, index)
 figs = threeway.figures(S, allowed, triples, K, k_allowed, scores, tokens, i, head, axis, index)
 name = f"{lm.name}-L{layer}"
-exports.plot(figs.slice, f"{name}-h{head}-S-i{i}", where=a1)
-exports.plot(figs.mask, f"{name}-mask-i{i}", where=a2)
-exports.plot(figs.triangles, f"{name}-h{head}-triples-i{i}", where=tri)
-exports.plot(figs.fixed_key, f"{name}-h{head}-S-{axis}{index}", where=fixed)
+exports.plot(linking.mark(figs.slice, **{"y" if axis == "j" else "x": index}), f"{name}-h{head}-S-i{i}", where=a1,
+             key="click-slice", link={"key": "y" if axis == "j" else "x"}, bounds={"key": (0, T - 1)})
+a1.caption("Read it: a bright cell (j, l) is a pair of keys query i reads together; a single bright row or column "
+           "means one key matters alone (a pairwise head).")
+exports.plot(figs.mask, f"{name}-mask-i{i}", where=a2, key="click-mask", link={"key": "y" if axis == "j" else "x"},
+             bounds={"key": (0, T - 1)})
+a2.caption("Read it: the pairs (j, l) query i may read; any allowed pair with a key after i lets it read the "
+           "future (a leak, drawn in red).")
+exports.plot(figs.triangles, f"{name}-h{head}-triples-i{i}", where=tri, key="click-triples", link={"i": "x"},
+             bounds={"i": (0, T - 1)})
+tri.caption("Read it: each triangle joins query i (raised) to its two keys j and l on the token strip; thicker "
+            "and more opaque = more weight.")
+exports.plot(linking.mark(figs.fixed_key, y=i), f"{name}-h{head}-S-{axis}{index}", where=fixed, key="click-fixed",
+             link={"i": "y"}, bounds={"i": (0, T - 1)})
+fixed.caption(f"Read it: every query's weight on pairs that contain key {axis} = {index}; an empty upper part is "
+              "the causal mask.")
 
 st.subheader("How 3-way is each head?")
 b1, b2 = st.columns(2)
-exports.plot(figs.heads, f"{name}-threewayness", where=b1)
-exports.plot(figs.profile, f"{name}-h{head}-threeway-profile", where=b2)
+exports.plot(figs.heads, f"{name}-threewayness", where=b1, key="click-heads", link={"head": "point_index"})
+b1.caption("Read it: the mean joint spread (mutual information of j and l) per head; the highlighted bar is the "
+           "head on screen.")
+exports.plot(figs.profile, f"{name}-h{head}-threeway-profile", where=b2, key="click-profile", link={"i": "x"},
+             bounds={"i": (0, T - 1)})
+b2.caption("Read it: this head's joint spread per query; the page opens on its peak, the marker is the query i.")
 
 d1, d2 = st.columns(2)
 arrays = {"S_query": S, "mask_query": allowed, f"S_fixed_{axis}": K, f"mask_fixed_{axis}": k_allowed,

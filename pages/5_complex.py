@@ -73,7 +73,8 @@ st.header("Simplicial complex & persistence")
 lm = zoo.require_model()
 ids, tokens = zoo.require_tokens(lm)
 T = len(ids)
-layer = zoo.layer_picker(lm)
+scn_layers = [i for i, k in enumerate(lm.kinds) if k in COMPLEX_MIXERS]
+layer = zoo.layer_picker(lm, default=scn_layers[0] if scn_layers else None)  # opens on the layer that builds one
 kind = lm.kinds[layer]
 
 c1, c2, c3, c4 = st.columns([2, 1, 2, 1])
@@ -123,14 +124,14 @@ with zoo.boundary("Cannot lift this map"), st.spinner("Computing persistence..."
                  "triangles": cx["triangles"], "triangle_filtration": cx["triangle_filtration"],
                  "betti": np.array(betti)})
 
-scn_layers = [i for i, k in enumerate(lm.kinds) if k in COMPLEX_MIXERS]
-if scn_layers:
+if scn_layers and layer not in scn_layers:
+    st.info(f"L{layer} is a {kind} layer; the complex a simplicial mixer builds itself is shown for "
+            + ", ".join(f"L{i} · {lm.kinds[i]}" for i in scn_layers) + ": pick it in the sidebar's layer picker.")
+elif scn_layers:
     st.subheader("The complex the simplicial mixer built")
-    s1, s2 = st.columns([1, 3])
-    scn = url_state.url_selectbox("Complex-lifting layer", scn_layers, "scn_layer", where=s1,
-                               format_func=lambda i: f"L{i}")
+    scn = layer  # one layer picker per page: the sidebar's
     cfg = lm.model.config
-    s2.caption(f"Built inside the forward pass: edges {{j, i}} (j < i) to ≤ {cfg.scn_max_edges} nearest earlier tokens "
+    st.caption(f"Built inside the forward pass: edges {{j, i}} (j < i) to ≤ {cfg.scn_max_edges} nearest earlier tokens "
                f"with affinity a ≥ {1 - cfg.scn_radius:g}, triangles ≤ {cfg.scn_max_triangles} per token; colour is "
                "the weight a (triangles: the product of their edges').")
     with zoo.boundary("Cannot show the mixer's complex"):

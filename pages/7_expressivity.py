@@ -198,16 +198,21 @@ else:
     lm, ids, _ = loaded[name]
     layer = url_state.url_selectbox("Layer", [i for i, k in enumerate(lm.kinds) if k == "simplicial2"], "m3layer",
                                  where=c2, format_func=lambda i: f"L{i}")
-    head = url_state.url_selectbox("Head", list(range(lm.model.config.n_head)), "m3head", where=c3,
-                                format_func=lambda h: f"head {h}")
     positives = np.flatnonzero(y)
     T = len(x)
     i = url_state.url_slider("Query position i", "m3i", 0, T - 1, int(positives[-1]) if len(positives) else T - 1,
                           where=c4)
+    pairs = matching_pairs(x, i, spec.M, spec.name)
+    n_head = lm.model.config.n_head
+    weights = [views.matching_weight(cached.query_slice(lm.ref, ids, layer, h, i)[0], pairs) for h in range(n_head)]
+    head = url_state.url_selectbox("Head", list(range(n_head)), "m3head", views.default_match_head(weights), where=c3,
+                                format_func=lambda h: f"head {h}", help="opens on the head with most weight on the "
+                                                                        "matching pairs")
     S, _, top = cached.query_slice(lm.ref, ids, layer, head, i)
     exports.plot(figure("slice", S, tokens, np.array(x), i, spec.M, task=spec.name),
                  f"match3-slice-{name}-L{layer}-h{head}-i{i}")
-    pairs = matching_pairs(x, i, spec.M, spec.name)
+    if len(pairs):
+        st.info(views.match_head_summary(weights, head), icon=":material/insights:")
     st.caption(f"Position {i} (x_i = {x[i]}): true label {'yes' if y[i] else 'no'}, {len(pairs)} matching pair(s) "
                "outlined. Top triples: " + ", ".join(f"({j}, {l}) {w:.3f}" for j, l, w in top[:5]))
     slice_data = {"slice": S, "matching_pairs": pairs, "i": i, "layer": layer, "head": head}

@@ -260,21 +260,29 @@ def test_pages_run_under_the_frame_in_steady_state(tiny_zoo, steady_state_naviga
     assert len(at.get("plotly_chart")) >= 2
 
 
-def _default_query(name: str, prompt: str, layer: int, head: int = 0) -> int:
+def _default_head_and_query(name: str, prompt: str, layer: int) -> tuple[int, int]:
+    """The head with the largest interaction KL and the peak of its joint-spread profile, computed without the app."""
     import hoviz
     from hoviz import views
     from hoviz.views import threeway
 
     ckpt = hoviz.load_checkpoint(name)
     _, tr = views.trace_prompt(ckpt.model, ckpt.tokenizer.encode(prompt))
-    return threeway.default_query(threeway.scores(tr, layer), head)
+    head = threeway.default_head(threeway.interaction(tr, layer))
+    return head, threeway.default_query(threeway.scores(tr, layer), head)
+
+
+def _default_query(name: str, prompt: str, layer: int) -> int:
+    return _default_head_and_query(name, prompt, layer)[1]
 
 
 def test_threeway_page_opens_on_the_most_threeway_query(tiny_zoo):
     at = run_app({"model": "tiny-simplicial2", "layer": "1"}, "threeway")
     assert_clean(at)
-    i = _default_query("tiny-simplicial2", SHORT, layer=1)
+    head, i = _default_head_and_query("tiny-simplicial2", SHORT, layer=1)
+    assert at.selectbox(key="head").value == head
     assert at.slider(key="i").value == i != len(SHORT) - 1
+    assert f"head {head}: interaction KL" in texts(at.info)
 
 
 def test_url_keeps_only_what_is_on_screen(tiny_zoo, steady_state_navigation):

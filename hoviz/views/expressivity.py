@@ -3,6 +3,7 @@ numbers), a Match sequence typed by the user, its true labels, and a Match model
 sequences (the check beside the sidecar's number).
 
     x = parse_sequence("1 2 3", spec); acc = held_out_accuracy(model, spec)
+    w = [matching_weight(S_h, pairs) for S_h in slices]; head = default_match_head(w)
 """
 
 from __future__ import annotations
@@ -82,3 +83,24 @@ def held_out_accuracy(model, spec: TaskSpec, seed: int = 1234, n: int = 512) -> 
     """Balanced accuracy of a Match model on n fresh seeded sequences (on the task's scored positions)."""
     x, y = spec.sample(n, torch.Generator().manual_seed(seed))
     return spec.score(predict_labels(model(x), spec), y)
+
+
+def matching_weight(S: np.ndarray, pairs: np.ndarray) -> float:
+    """The share of a (T, T) slice S[i, j, l] that lies on the matching pairs (K, 2) of query i (0 when none)."""
+    S = np.asarray(S, dtype=np.float64)
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    total = S.sum()
+    return float(S[pairs[:, 0], pairs[:, 1]].sum() / total) if len(pairs) and total > 0 else 0.0
+
+
+def default_match_head(weights) -> int:
+    """The head a Match3 slice opens on: the most weight on the matching pairs (head 0 when every weight is 0)."""
+    w = np.asarray(weights, dtype=np.float64)
+    return int(np.argmax(w)) if len(w) and w.max() > 0 else 0
+
+
+def match_head_summary(weights, head: int) -> str:
+    """'head 3: 83.1% of S[i] on the matching pairs (head 0 4.9%, ...)' from one weight per head."""
+    w = list(weights)
+    others = ", ".join(f"head {h} {v:.1%}" for h, v in enumerate(w) if h != head)
+    return f"head {head}: {w[head]:.1%} of S[i] on the matching pairs" + (f" ({others})" if others else "")

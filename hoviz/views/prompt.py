@@ -2,6 +2,7 @@
 the true labels and the accuracy on this sequence) and the next-token distribution at a position.
 
     v = token_values(logits, ids, spec=None); probs = next_token_probs(logits, pos)
+    for token_id in sample_stream(model, ids, 120, 0.8, 20, seed=0): ...   # the same ids as model.generate
 """
 
 from __future__ import annotations
@@ -41,3 +42,14 @@ def token_values(logits: np.ndarray, ids, spec: TaskSpec | None = None) -> Token
 def next_token_probs(logits: np.ndarray, pos: int) -> np.ndarray:
     """(V,) the model's next-token distribution after position `pos`."""
     return np.exp(log_softmax(logits[pos]))
+
+
+@torch.no_grad()
+def sample_stream(model, ids, n_new: int, temperature: float = 1.0, top_k: int | None = None, seed: int = 0):
+    """Yield the ids of a sampled continuation one at a time, as they are drawn: the same ids, in the same order, as
+    `model.generate` with `torch.Generator().manual_seed(seed)` (the same draws from the same generator)."""
+    g = torch.Generator().manual_seed(seed)
+    idx = torch.tensor([list(ids)])  # (1, T)
+    for _ in range(n_new):
+        idx = model.generate(idx, 1, temperature, top_k, generator=g)  # (1, T + 1)
+        yield int(idx[0, -1])

@@ -2,7 +2,8 @@
 triples, a slice with one key fixed, the per-head 3-wayness KL per query, the informative default query, and the
 page's figures. Only T² slices are computed; the T³ pattern is never built.
 
-    i = default_query(scores(tr, layer), head=0); S, allowed, top = query_slice(tr, layer, 0, i)
+    h = default_head(interaction(tr, layer)); i = default_query(scores(tr, layer), h)
+    S, allowed, top = query_slice(tr, layer, h, i)
 """
 
 from __future__ import annotations
@@ -18,6 +19,30 @@ from hoviz.viz.threeway import mask_slice_figure, slice_heatmap, threeway_bar, t
 def scores(tr: Trace, layer: int) -> np.ndarray:
     """(H, T) 3-wayness KL(S[i] || Σ_l S ⊗ Σ_j S) per head and query position, in nats."""
     return tr.threeway(layer)[0].numpy()
+
+
+def interaction(tr: Trace, layer: int) -> np.ndarray:
+    """(H, T) interaction KL(S[i] || pairwise surrogate) per head and query, in nats (hoviz.threeway.interaction_kl):
+    0 where a head needs no pair of keys together."""
+    return tr.simplicial(layer, 0, None).interaction_kl().float().numpy()
+
+
+def default_head(inter: np.ndarray) -> int:
+    """The head a 3-way view opens on: the largest mean interaction KL over queries (head 0 when all are 0)."""
+    mean = np.asarray(inter).mean(-1)  # (H,)
+    return int(np.argmax(mean)) if np.nanmax(mean) > 0 else 0
+
+
+def head_summary(inter: np.ndarray, head: int, tol: float = 0.005) -> str:
+    """One line on how 3-way `head` is, from the (H, T) interaction KL: its mean and peak query, and its rank."""
+    row = np.asarray(inter)[head]  # (T,)
+    mean, peak = float(row.mean()), int(np.argmax(row))
+    if float(row.max()) < tol:
+        return f"head {head}: interaction KL {mean:.2f} nats at every query: the pair factorises (no 3-way rule)"
+    means = np.asarray(inter).mean(-1)
+    rank = int((means > means[head]).sum()) + 1
+    return (f"head {head}: interaction KL {mean:.2f} nats on average, {float(row[peak]):.2f} at query {peak} "
+            f"(the {'largest' if rank == 1 else f'#{rank}'} of {len(means)} heads)")
 
 
 def default_query(score: np.ndarray, head: int = 0) -> int:

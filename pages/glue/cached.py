@@ -41,6 +41,12 @@ def threeway_scores(ref: ModelRef, ids: tuple[int, ...], layer: int) -> np.ndarr
     return threeway.scores(trace(ref, ids)[1], layer)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def interaction(ref: ModelRef, ids: tuple[int, ...], layer: int) -> np.ndarray:
+    """(H, T) interaction KL per head and query of a 2-simplicial layer (hoviz.views.threeway.interaction)."""
+    return threeway.interaction(trace(ref, ids)[1], layer)
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def query_slice(ref: ModelRef, ids: tuple[int, ...], layer: int, head: int, i: int, k: int = 8):
     """(S[i] (T, T) float32 over (j, l), mask slice (T, T) bool, top-k triples [(j, l, w)])."""

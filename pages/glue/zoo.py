@@ -179,19 +179,23 @@ def default_prompt(entry: ZooEntry | None) -> str:
     return text[-block:] if text.strip() else "".join(tok.vocab)[:block]
 
 
-def layer_picker(lm: LoadedModel, kinds=None, key: str = "layer", where=None, label: str = "Layer") -> int | None:
-    """Selectbox over the layers whose mixer is in `kinds` (all by default), labelled 'L1 · simplicial2'.
-    None (and nothing drawn) when the model has no such layer."""
+def layer_picker(lm: LoadedModel, kinds=None, key: str = "layer", where=None, label: str = "Layer",
+                 default: int | None = None) -> int | None:
+    """Selectbox over the layers whose mixer is in `kinds` (all by default), labelled 'L1 · simplicial2', opening on
+    `default` (the first such layer when None). None (and nothing drawn) when the model has no such layer."""
     layers = [i for i, k in enumerate(lm.kinds) if kinds is None or k in kinds]
     if not layers:
         return None
-    return url_state.url_selectbox(label, layers, key, where=where or st.sidebar,
+    return url_state.url_selectbox(label, layers, key, default if default in layers else None,
+                                   where=where or st.sidebar,
                                    format_func=lambda i: f"L{i} · {lm.kinds[i]}")
 
 
-def head_picker(lm: LoadedModel, key: str = "head", where=None, label: str = "Head") -> int:
-    """Selectbox over the model's heads."""
-    return url_state.url_selectbox(label, list(range(lm.model.config.n_head)), key, where=where or st.sidebar,
+def head_picker(lm: LoadedModel, key: str = "head", where=None, label: str = "Head", default: int = 0,
+                **kwargs) -> int:
+    """Selectbox over the model's heads, opening on `default` (a page's data-chosen head)."""
+    return url_state.url_selectbox(label, list(range(lm.model.config.n_head)), key, default, where=where or st.sidebar,
+                                   **kwargs,
                                    format_func=lambda h: f"head {h}")
 
 
