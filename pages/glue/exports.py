@@ -6,6 +6,7 @@ for the arrays and records a page shows (.npz, strict JSON: numpy values as list
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 
@@ -13,14 +14,30 @@ import numpy as np
 import streamlit as st
 import torch
 
-from pages.glue import url_state
+from pages.glue import linking, url_state
 
 
-def plot(fig, name: str, *, where=None, key: str | None = None) -> None:
-    """st.plotly_chart whose modebar camera downloads `name`.png or .svg (sidebar choice), rendered in the browser."""
+def _on_click(key: str, link: dict, bounds: dict | None) -> None:
+    """on_select callback: the clicked point's fields become the linked URL keys before the rerun draws widgets."""
+    url_state.select(linking.updates(st.session_state.get(key), link, bounds))
+
+
+def plot(fig, name: str, *, where=None, key: str | None = None, link: dict[str, str] | None = None,
+         bounds: dict[str, tuple[int, int]] | None = None) -> None:
+    """st.plotly_chart whose modebar camera downloads `name`.png or .svg (sidebar choice), rendered in the browser.
+
+    With `link` ({url_key: point field}, see pages.glue.linking) a click on a point sets those URL keys (values
+    outside `bounds` are ignored); heatmaps get transparent click targets. `key` is then required."""
     fmt = url_state.current("img", "png")
     config = {"displaylogo": False, "toImageButtonOptions": {"format": fmt, "filename": name, "scale": 2}}
-    (where or st).plotly_chart(fig, config=config, key=key, theme=None)
+    if not link:
+        (where or st).plotly_chart(fig, config=config, key=key, theme=None)
+        return
+    if key is None:
+        raise ValueError("exports.plot: a linked chart needs a key")
+    linking.clickable(fig)
+    (where or st).plotly_chart(fig, config=config, key=key, theme=None, selection_mode="points",
+                               on_select=functools.partial(_on_click, key, link, bounds))
 
 
 def npz_bytes(arrays: dict) -> bytes:

@@ -177,6 +177,16 @@ def url_toggle(label: str, key: str, default: bool = False, *, where=None, **kwa
     return value
 
 
+def select(values: dict) -> None:
+    """Set widgets `values` ({url_key: value}) from outside the widgets (a click on a figure). Call it from a
+    callback, which runs before the rerun draws the widgets: each widget then starts from its new value, which it
+    writes to the URL (a value that does not fit is repaired by the widget as a remembered one would be)."""
+    ss = st.session_state
+    for key, value in values.items():
+        ss[key] = value
+        ss.setdefault(_STATE, {})[key] = value
+
+
 def current(key: str, default=None):
     """The value widget `key` has in this run (e.g. the sidebar's "prompt"), or `default` before it is drawn."""
     return st.session_state.get(key, default)

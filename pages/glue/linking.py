@@ -1,0 +1,125 @@
+"""Linked selections: a click on a plotly point (a token, a heatmap cell, a graph node, a head's bar or thumbnail)
+sets URL keys of the page (i, head, layer, key ...), so the choice survives in the URL and a link reproduces it; the
+chosen position is then marked in the page's other figures. Pure functions here (unit-tested without a browser);
+`exports.plot(fig, name, key=..., link={"i": "y"})` wires them to `st.plotly_chart(on_select=...)`.
+
+    link = {"i": "y", "key": "x"}   # a click on cell (row y, column x) sets i = y and key = x
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import plotly.graph_objects as go
+
+OVERLAY = "click targets"  # name of the transparent scatter laid over heatmaps (Streamlit reports no heatmap points)
+FIELDS = ("x", "y", "point_index", "trace")  # and "cd0", "cd1", ...: entries of the point's customdata
+
+
+def first_point(event) -> dict | None:
+    """The first selected point of a `st.plotly_chart` selection event (or its session-state value), else None."""
+    if not event:
+        return None
+    selection = event.get("selection") if hasattr(event, "get") else None
+    points = (selection or {}).get("points") or []
+    return dict(points[0]) if points else None
+
+
+def _as_int(value) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return round(number) if math.isfinite(number) else None
+
+
+def read_field(point: dict, field: str) -> int | None:
+    """Integer value of `field` of a clicked point: "x", "y", "point_index", "trace" (which heatmap of the figure an
+    overlay point covers) or "cdK" (entry K of the point's customdata); None when the point lacks it."""
+    if field not in FIELDS and not re.fullmatch(r"cd\d+", field):
+        raise ValueError(f"unknown point field {field!r}: use one of {', '.join(FIELDS)} or cd0, cd1, ...")
+    if field in ("x", "y", "point_index"):
+        return _as_int(point.get(field))
+    custom = point.get("customdata")
+    if custom is None:
+        return None
+    custom = list(custom) if isinstance(custom, list | tuple) else [custom]
+    if field == "trace":
+        return _as_int(custom[-1]) if custom else None
+    k = int(field[2:])
+    return _as_int(custom[k]) if k < len(custom) else None
+
+
+def updates(event, link: dict[str, str], bounds: dict[str, tuple[int, int]] | None = None) -> dict[str, int]:
+    """URL-key updates a selection event asks for: {url_key: value} for each `link` entry (url_key -> point field)
+    the clicked point has, dropping values outside `bounds[url_key]` = (lo, hi) inclusive. {} when nothing is
+    selected (a click on empty space, a cleared selection)."""
+    point = first_point(event)
+    if point is None:
+        return {}
+    out = {}
+    for key, field in link.items():
+        value = read_field(point, field)
+        lo, hi = (bounds or {}).get(key, (-math.inf, math.inf))
+        if value is not None and lo <= value <= hi:
+            out[key] = value
+    return out
+
+
+def _axis_values(values, n: int) -> np.ndarray:
+    return np.arange(n) if values is None else np.asarray(values)
+
+
+def _rewrite(template: str | None, n_custom: int) -> str | None:
+    """The heatmap's hovertemplate for the overlay: %{z...} reads the z value stored after the cell's customdata."""
+    if template is None:
+        return None
+    return template.replace("%{z", f"%{{customdata[{n_custom}]").replace("%{customdata}", "%{customdata[0]}")
+
+
+def clickable(fig: go.Figure, max_points: int = 6000) -> go.Figure:
+    """Lay a transparent scatter point over each non-blank heatmap cell of `fig` (in place; returned), carrying the
+    cell's customdata, its z value and which heatmap it covers (field "trace"), so a click is reported as a point.
+    The overlay shows the heatmap's own hover text (the heatmap's hover is switched off to avoid two labels);
+    beyond `max_points` cells per heatmap, every s-th row and column is covered (s the smallest stride that fits)."""
+    heatmaps = [t for t in fig.data if t.type == "heatmap"]
+    for ordinal, hm in enumerate(heatmaps):
+        z = np.asarray(hm.z, dtype=np.float64)
+        if z.ndim != 2 or not z.size:
+            continue
+        xs, ys = _axis_values(hm.x, z.shape[1]), _axis_values(hm.y, z.shape[0])
+        stride = max(1, math.ceil(math.sqrt(np.isfinite(z).sum() / max_points)))
+        rows, cols = np.nonzero(np.isfinite(z)[::stride, ::stride])
+        rows, cols = rows * stride, cols * stride
+        custom = None if hm.customdata is None else np.asarray(hm.customdata, dtype=object)
+        cell = [[] if custom is None else (list(custom[r, c]) if custom.ndim == 3 else [custom[r, c]])
+                for r, c in zip(rows, cols, strict=True)]
+        n_custom = len(cell[0]) if cell else 0
+        data = [c + [float(z[r, k]), ordinal] for c, r, k in zip(cell, rows, cols, strict=True)]
+        text = None if hm.text is None else [np.asarray(hm.text, dtype=object)[r, c] for r, c in zip(rows, cols,
+                                                                                                  strict=True)]
+        fig.add_trace(go.Scatter(
+            x=xs[cols].tolist(), y=ys[rows].tolist(), mode="markers", name=OVERLAY, showlegend=False, customdata=data, text=text,
+            marker={"color": "rgba(0,0,0,0)", "size": 14}, selected={"marker": {"opacity": 0}},
+            unselected={"marker": {"opacity": 0}}, hovertemplate=_rewrite(hm.hovertemplate, n_custom),
+            xaxis=hm.xaxis, yaxis=hm.yaxis))
+        hm.hoverinfo, hm.hovertemplate = "skip", None
+    return fig
+
+
+def mark(fig: go.Figure, *, x: float | None = None, y: float | None = None, color: str = "#ff7f0e",
+         xref: str = "x", yref: str = "y") -> go.Figure:
+    """Outline the selected position in `fig` (in place; returned): a band one cell wide at column `x` and/or row
+    `y` of a heatmap, or across a line plot, in the selection colour."""
+    line = {"color": color, "width": 2}
+    if x is not None:
+        fig.add_shape(type="rect", x0=x - 0.5, x1=x + 0.5, y0=0, y1=1, xref=xref, yref=f"{yref} domain", line=line,
+                      layer="above")
+    if y is not None:
+        fig.add_shape(type="rect", y0=y - 0.5, y1=y + 0.5, x0=0, x1=1, yref=yref, xref=f"{xref} domain", line=line,
+                      layer="above")
+    return fig

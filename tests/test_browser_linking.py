@@ -1,0 +1,56 @@
+"""Click-to-select in a real browser: on the 3-way page a click on a cell of the fixed-key heatmap (rows = query i)
+moves the query i to that cell's row; the URL's `i` follows and the page redraws without error. Same harness as
+tests/test_browser.py (Chromium through Playwright on `streamlit run app.py`, tiny fixture zoo).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.streamlit_harness import streamlit_server
+from tests.test_browser import ARTIFACTS, SHORT, Watched, browser, zoo_models  # noqa: F401 (browser: a fixture)
+
+# Pixel centre (viewport coordinates) of the click target of chart `n` whose row (y) is farthest from `avoid`, and
+# that row.
+TARGET = """([n, avoid]) => {
+  const gd = [...document.querySelectorAll('.js-plotly-plot')][n];
+  const t = gd.data.find(d => d.name === 'click targets');
+  const ys = Array.from(t.y), far = Math.max(...ys.map(y => Math.abs(y - avoid)));
+  const k = ys.findIndex(y => Math.abs(y - avoid) === far);
+  const xa = gd._fullLayout[(t.xaxis || 'x').replace('x', 'xaxis')], ya = gd._fullLayout[(t.yaxis || 'y').replace('y', 'yaxis')];
+  const area = gd.querySelector('.nsewdrag').getBoundingClientRect();  // the plot area: axis pixel 0 at its corner
+  return {x: area.left + xa.d2p(t.x[k]), y: area.top + ya.d2p(t.y[k]), row: t.y[k]};
+}"""
+
+
+@pytest.fixture(scope="module")
+def tiny_app(tiny_zoo_dir):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with streamlit_server(tiny_zoo_dir.path, ARTIFACTS / "streamlit-linking.log") as base:
+        yield base, zoo_models(tiny_zoo_dir.path)
+
+
+def test_clicking_a_heatmap_cell_sets_the_query(tiny_app, browser):  # noqa: F811
+    base, models = tiny_app
+    tab = Watched(browser)
+    try:
+        tab.open(f"{base}/threeway?{urlencode({'model': models['simplicial2'], 'prompt': SHORT, 'i': 3})}", 6)
+        assert tab.query()["i"] == "3"
+        charts = tab.page.locator(".js-plotly-plot")
+        fixed = next(n for n in range(charts.count()) if "fixed" in charts.nth(n).inner_text())
+        target = tab.page.evaluate(TARGET, [fixed, 3])
+        runs = tab.finished
+        tab.page.mouse.move(target["x"], target["y"])
+        tab.page.mouse.click(target["x"], target["y"])
+        tab.idle(runs)
+        tab.page.wait_for_function(f"new URLSearchParams(location.search).get('i') === '{target['row']}'",
+                                   timeout=30_000)
+        assert tab.query()["i"] == str(target["row"]) != "3"
+        assert tab.page.wait_for_function("[...document.querySelectorAll('.js-plotly-plot')].length >= 6")
+        slider = tab.page.locator('[data-testid="stSlider"]').first.inner_text()
+        assert str(target["row"]) in slider, slider  # the query slider moved with the URL
+        tab.check("tiny-threeway-click")
+    finally:
+        tab.page.close()
