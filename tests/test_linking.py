@@ -1,0 +1,96 @@
+"""Click-to-select without a browser: a selection event (the dict st.plotly_chart reports) mapped to URL-key updates,
+the transparent click targets laid over heatmaps, the selection mark, and url_state.select setting a widget that the
+rerun then draws (and writes to the URL)."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pages.glue import linking
+
+
+def event(**point):
+    return {"selection": {"points": [point], "point_indices": [point.get("point_index", 0)], "box": [], "lasso": []}}
+
+
+def test_a_heatmap_cell_click_maps_to_url_keys():
+    ev = event(curve_number=1, point_index=7, x=4, y=9, customdata=[0.25, 0])
+    assert linking.updates(ev, {"i": "y", "key": "x"}) == {"i": 9, "key": 4}
+    assert linking.updates(ev, {"head": "point_index"}) == {"head": 7}
+    assert linking.updates(ev, {"n": "trace", "z": "cd0"}) == {"n": 0, "z": 0}
+
+
+def test_out_of_bounds_missing_and_empty_selections_change_nothing():
+    ev = event(point_index=2, x=40.0, y=3)
+    assert linking.updates(ev, {"i": "x"}, bounds={"i": (0, 31)}) == {}
+    assert linking.updates(ev, {"i": "cd0"}) == {}  # no customdata on this point
+    assert linking.updates(event(x="a"), {"i": "x"}) == {}  # a category axis: not a position
+    empty = {"selection": {"points": [], "point_indices": [], "box": [], "lasso": []}}
+    for ev in (None, {}, empty):
+        assert linking.updates(ev, {"i": "x"}) == {}
+    assert linking.first_point(event(x=1.0, y=2.0)) == {"x": 1.0, "y": 2.0}
+
+
+def test_floats_round_and_scalar_customdata_reads_as_cd0():
+    assert linking.updates(event(x=2.9999, customdata=5), {"i": "x", "pos": "cd0"}) == {"i": 3, "pos": 5}
+
+
+def test_an_unknown_field_is_refused():
+    with pytest.raises(ValueError, match="unknown point field"):
+        linking.updates(event(x=1), {"i": "column"})
+
+
+def test_click_targets_cover_every_unmasked_cell_with_its_hover():
+    z = np.array([[0.5, np.nan, np.nan], [0.2, 0.3, np.nan]])
+    tokens = np.array([[["a", "a"], ["a", "b"], ["a", "c"]], [["b", "a"], ["b", "b"], ["b", "c"]]], dtype=object)
+    fig = go.Figure(go.Heatmap(z=z, x=[10, 11, 12], y=[5, 6], customdata=tokens,
+                               hovertemplate="j %{y} '%{customdata[0]}' l %{x} '%{customdata[1]}' S %{z:.3f}"))
+    linking.clickable(fig)
+    hm, over = fig.data
+    assert hm.hoverinfo == "skip" and over.name == linking.OVERLAY
+    assert list(zip(over.x, over.y, strict=True)) == [(10, 5), (10, 6), (11, 6)]  # NaN (masked) cells get no target
+    assert [list(c) for c in over.customdata] == [["a", "a", 0.5, 0], ["b", "a", 0.2, 0], ["b", "b", 0.3, 0]]
+    assert over.hovertemplate == "j %{y} '%{customdata[0]}' l %{x} '%{customdata[1]}' S %{customdata[2]:.3f}"
+    # what a click on the third target reports maps back to the cell's row and column
+    point = {"x": over.x[2], "y": over.y[2], "customdata": list(over.customdata[2])}
+    assert linking.updates({"selection": {"points": [point]}}, {"i": "y", "l": "x"}) == {"i": 6, "l": 11}
+
+
+def test_click_targets_thin_out_large_maps_and_follow_subplots():
+    fig = go.Figure([go.Heatmap(z=np.ones((100, 100))), go.Heatmap(z=np.ones((4, 4)), xaxis="x2", yaxis="y2")])
+    linking.clickable(fig, max_points=2500)
+    big, small = fig.data[2], fig.data[3]
+    assert len(big.x) == 50 * 50 and sorted(set(big.x))[:3] == [0, 2, 4]  # stride 2
+    assert len(small.x) == 16 and small.xaxis == "x2" and small.yaxis == "y2"
+    assert {c[-1] for c in small.customdata} == {1}  # field "trace": the second heatmap
+
+
+def test_mark_outlines_the_selected_row_and_column():
+    fig = linking.mark(go.Figure(go.Heatmap(z=np.zeros((5, 5)))), x=2, y=3)
+    col, row = fig.layout.shapes
+    assert (col.x0, col.x1, col.yref) == (1.5, 2.5, "y domain")
+    assert (row.y0, row.y1, row.xref) == (2.5, 3.5, "x domain")
+
+
+def _page():
+    import streamlit as st
+
+    from pages.glue import url_state
+
+    url_state.start_run()
+    st.button("click", on_click=url_state.select, args=({"i": 7},))
+    url_state.url_slider("Query position i", "i", 0, 9, 2)
+    url_state.finish_run()
+
+
+def test_select_sets_the_widget_before_it_is_drawn_and_the_url_follows():
+    at = AppTest.from_function(_page).run()
+    assert at.slider[0].value == 2 and at.query_params["i"] == "2"
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.slider[0].value == 7 and at.query_params["i"] == "7"
+    at.run()  # a later rerun keeps the clicked value
+    assert at.slider[0].value == 7
