@@ -17,6 +17,7 @@ from plotly.subplots import make_subplots
 
 from hoviz.entropy import entropy_np
 from hoviz.viz import MASKED_BG, as_f32, display_tokens, pool_max, token_ticks
+from hoviz.viz.hover import cell_tokens, pair_template
 from hoviz.viz.layout import vertex_positions
 
 WIDTH_BINS = (0.0, 0.25, 0.5, 0.75, 1.01)  # edge weight bins -> one trace each
@@ -88,7 +89,8 @@ def head_heatmap(pattern, tokens, *, title: str = "", allowed=None, xlabel: str 
     ticks = token_ticks(tokens)
     fig = go.Figure(go.Heatmap(z=as_f32(z), colorscale=colorscale, zmin=0.0,
                                colorbar={"title": {"text": "weight"}, "thickness": 12},
-                               hovertemplate=f"{ylabel} %{{y}}<br>{xlabel} %{{x}}<br>w %{{z:.3f}}<extra></extra>"))
+                               customdata=cell_tokens(tokens, tokens),
+                               hovertemplate=pair_template(ylabel, xlabel, "w %{z:.3f}")))
     fig.add_shape(type="line", x0=-0.5, y0=-0.5, x1=T - 0.5, y1=T - 0.5, line={"color": "#888", "dash": "dot",
                                                                               "width": 1})
     fig.update_xaxes(title=xlabel, **ticks, tickangle=0, side="top", constrain="domain", zeroline=False,

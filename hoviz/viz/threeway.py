@@ -12,6 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from hoviz.viz import MASKED_BG, PALETTE, as_f32, display_tokens, token_ticks
+from hoviz.viz.hover import cell_tokens, pair_template
 
 
 def allowed_bbox(allowed) -> tuple[int, int, int, int]:
@@ -40,7 +41,8 @@ def slice_heatmap(values, tokens, *, allowed=None, title: str = "", ylabel: str 
     fig = go.Figure(go.Heatmap(
         z=as_f32(sub), x=np.arange(c0, c1), y=np.arange(r0, r1), colorscale=colorscale, zmin=0.0,
         colorbar={"title": {"text": "S"}, "thickness": 12},
-        hovertemplate=f"{ylabel} %{{y}}<br>{xlabel} %{{x}}<br>S %{{z:.4f}}<extra></extra>"))
+        customdata=cell_tokens(list(tokens)[r0:r1], list(tokens)[c0:c1]),
+        hovertemplate=pair_template(ylabel, xlabel, "S %{z:.4f}")))
     tokens = list(tokens)
     fig.update_xaxes(title=xlabel, side="top", tickangle=0, constrain="domain", zeroline=False, showgrid=False,
                      **token_ticks(tokens[c0:c1], start=c0))
@@ -72,8 +74,8 @@ def mask_slice_figure(allowed, i: int, tokens, *, title: str = "", ylabel: str =
     scale = [[0.0, "#e8e8e8"], [0.333, "#e8e8e8"], [0.333, "#2ca02c"], [0.667, "#2ca02c"], [0.667, "#d62728"],
              [1.0, "#d62728"]]
     fig = go.Figure(go.Heatmap(z=cat, zmin=0, zmax=2, colorscale=scale, showscale=False,
-                               hovertemplate=f"{ylabel} %{{y}}<br>{xlabel} %{{x}}<br>%{{z}}"
-                                             "<extra>0 masked, 1 allowed, 2 future</extra>"))
+                               customdata=cell_tokens(tokens, tokens),
+                               hovertemplate=pair_template(ylabel, xlabel, "%{z}", "0 masked, 1 allowed, 2 future")))
     for kw in ({"x0": -0.5, "x1": T - 0.5, "y0": i + 0.5, "y1": i + 0.5},
                {"x0": i + 0.5, "x1": i + 0.5, "y0": -0.5, "y1": T - 0.5}):
         fig.add_shape(type="line", line={"color": "black", "dash": "dash", "width": 1}, **kw)
@@ -103,8 +105,9 @@ def triangles_figure(tokens, i: int, triples, *, title: str = "", margin: int = 
         name = f"#{rank + 1}  j={j} {labels[j]!s}, l={l} {labels[l]!s}  S={w:.3f}"
         fig.add_trace(go.Scatter(
             x=[j, l, i, j], y=[0, 0, 1, 0], mode="lines", fill="toself", name=name, opacity=0.25 + 0.6 * w / wmax,
-            line={"color": color, "width": 1 + 3 * w / wmax}, hovertemplate=f"(i={i}, j={j}, l={l}) S={w:.4f}"
-                                                                              "<extra></extra>"))
+            line={"color": color, "width": 1 + 3 * w / wmax},
+            hovertemplate=f"query {i} '{labels[i]}' → keys {j} '{labels[j]}', {l} '{labels[l]}'<br>S={w:.4f}"
+                          "<extra></extra>"))
     fig.add_trace(go.Scatter(x=np.arange(T), y=np.full(T, -0.1), mode="text", text=labels, textfont={"size": 15},
                              showlegend=False, hovertemplate="pos %{x} %{text}<extra></extra>"))
     fig.add_trace(go.Scatter(x=[i], y=[1], mode="markers+text", text=[f"query {i}: {labels[i]}"],

@@ -107,7 +107,7 @@ def clickable(fig: go.Figure, max_points: int = 6000) -> go.Figure:
             marker={"color": "rgba(0,0,0,0)", "size": 14}, selected={"marker": {"opacity": 0}},
             unselected={"marker": {"opacity": 0}}, hovertemplate=_rewrite(hm.hovertemplate, n_custom),
             xaxis=hm.xaxis, yaxis=hm.yaxis))
-        hm.hoverinfo, hm.hovertemplate = "skip", None
+        hm.hoverinfo, hm.hovertemplate, hm.customdata = "skip", None, None  # the overlay carries them now
     return fig
 
 
