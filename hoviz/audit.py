@@ -40,9 +40,10 @@ class AuditReport:
 
 
 def audit_model(model, vocab_size: int | None = None, T: int | None = None, n_samples: int = 2, seed: int = 0,
-                name: str = "model", tolerance: float = TOLERANCE, chunk: int = 16) -> AuditReport:
+                name: str = "model", tolerance: float = TOLERANCE, chunk: int = 16, progress=None) -> AuditReport:
     """Run both causality tests on `model` (a hoviz GPT) with random tokens; never changes the model's mode.
-    `chunk` cuts run per forward, which bounds memory (a leaky 2-simplicial model at T=128 needs ~3 GB at 16)."""
+    `chunk` cuts run per forward, which bounds memory (a leaky 2-simplicial model at T=128 needs ~3 GB at 16).
+    `progress(done, total)`, if given, is called after every chunk (the app's progress bar); it changes nothing."""
     cfg = model.config
     V = vocab_size or cfg.vocab_size
     T = min(T or cfg.block_size, cfg.block_size)
@@ -53,6 +54,15 @@ def audit_model(model, vocab_size: int | None = None, T: int | None = None, n_sa
     suffix = np.zeros(T)
     future = np.zeros(T)
     influence = np.zeros((T, T))
+    n_chunks = -(-T // chunk)
+    steps, total = 0, n_samples * 2 * n_chunks  # (suffix test + gradient test) chunks per sample
+
+    def step():
+        nonlocal steps
+        steps += 1
+        if progress is not None:
+            progress(steps, total)
+
     try:
         for _ in range(n_samples):
             x = torch.randint(V, (1, T), generator=g).to(device)  # (1, T)
@@ -66,12 +76,14 @@ def audit_model(model, vocab_size: int | None = None, T: int | None = None, n_sa
                 for rows in torch.arange(T, device=device).split(chunk):  # a few cuts at a time: T³ mixers are big
                     both = model(torch.cat([a[rows], b[rows]]))  # (2n, T, V): both draws in one forward
                     diffs.append((both[:len(rows)] - both[len(rows):]).abs().amax(-1))  # (n, T): row = cut t
+                    step()
             for rows in torch.arange(T, device=device).split(chunk):
                 emb = model.embed(x.repeat(len(rows), 1)).detach().requires_grad_(True)  # (n, T, C): one per cut
                 logits = model.forward_embeddings(emb)  # (n, T, V)
                 picked = logits[torch.arange(len(rows), device=device), rows]  # (n, V): row t's logits at t
                 (grad,) = torch.autograd.grad((picked * r[rows]).sum(), emb)  # (n, T, C): ∂ r·logits_t / ∂ emb_s
                 grads.append(grad.norm(dim=-1))
+                step()
             diff = torch.cat(diffs)  # (T, T): row t = cut, column = position
             suffix = np.maximum(suffix, diff.masked_fill(after, 0).amax(1).cpu().numpy())
             norms = torch.cat(grads).cpu().numpy()  # (T, T) row t, column s

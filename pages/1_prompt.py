@@ -6,9 +6,10 @@ Match-task models show P(yes) per position against the true labels instead of su
 import numpy as np
 import streamlit as st
 
+from hoviz.views import cost as views_cost
 from hoviz.views import prompt as views
 from hoviz.viz.tokens import token_strip, topk_bar
-from pages.glue import cached, exports, frame, url_state, zoo
+from pages.glue import cached, cost, exports, frame, guide, url_state, zoo
 
 frame.ensure_frame()
 
@@ -29,7 +30,7 @@ def token_view(lm, ids: tuple, pos: int, k: int, where, key: str, wrap: int = 32
         exports.plot(token_strip(shown, tv.values, title="P(yes) per position (✓: the true label is yes)",
                                  colorbar_title="P(yes)", colorscale="RdBu_r", zmax=1.0, wrap=min(wrap, 16),
                                  highlight=pos, value_format=".3f"), f"{lm.name}-p-yes", where=where,
-                     key=f"{key}-strip")
+                     key=f"{key}-strip", link={"pos": "cd0"}, bounds={"pos": (0, len(ids) - 1)})
     else:
         data = {"ids": np.array(ids), "surprisal": tv.values}
         mean = tv.mean_surprisal
@@ -37,7 +38,8 @@ def token_view(lm, ids: tuple, pos: int, k: int, where, key: str, wrap: int = 32
                      "model's loss on this prompt, -log p(x_t | x_<t), averaged over t >= 1")
         exports.plot(token_strip(tokens, tv.values, title="surprisal per token (nats)", wrap=wrap, highlight=pos,
                                  zmax=float(np.log(len(lm.tokenizer))) + 1.0),
-                     f"{lm.name}-surprisal", where=where, key=f"{key}-strip")
+                     f"{lm.name}-surprisal", where=where, key=f"{key}-strip", link={"pos": "cd0"},
+                     bounds={"pos": (0, len(ids) - 1)})
     probs = views.next_token_probs(logits, pos)
     actual = ids[pos + 1] if pos + 1 < len(ids) and spec is None else None
     vocab = lm.tokenizer.tokens(range(len(lm.tokenizer)))
@@ -49,6 +51,7 @@ def token_view(lm, ids: tuple, pos: int, k: int, where, key: str, wrap: int = 32
 
 
 st.header("Prompt")
+guide.intro()
 lm = zoo.require_model()
 enc = zoo.require_prompt(lm)
 ids = tuple(enc.ids)
@@ -86,9 +89,16 @@ if zoo.match_task(lm.meta.get("task")) is None and url_state.url_toggle("Sample 
     top_k = url_state.url_slider("top-k (sampling)", "topk", 1, len(lm.tokenizer), min(20, len(lm.tokenizer)), where=s2)
     n_new = url_state.url_slider("new tokens", "n_new", 0, 400, 120, where=s3, step=10)
     seed = url_state.url_number("seed", "seed", 0, 2**31 - 1, 0, where=s4)
-    if n_new:
-        with st.spinner("Sampling..."):
-            new = cached.sample(lm.ref, ids, n_new, temperature, top_k, seed)
+    job = (lm.ref, ids, n_new, temperature, top_k, seed)
+    new = cost.peek_sample(job) if n_new else []
+    if new is None:  # not drawn yet on this server: the estimate first, then the tokens as they arrive
+        est = views_cost.sample_cost(lm.model, T, n_new, cost.forward_timing(lm.ref, T))
+        if cost.go(est, f"sample-{lm.name}-{hash(job)}"):
+            box = st.empty()
+            with box.container():
+                new = cost.stream_sample(job, lm.tokenizer.decode)
+            box.empty()
+    if new:
         text = lm.tokenizer.decode(new)
         st.code(lm.tokenizer.decode(ids[-80:]) + "▌" + text, language=None, wrap_lines=True)
         st.caption("▌ marks where the prompt (its last 80 tokens) ends and the sample begins; same seed, same text.")

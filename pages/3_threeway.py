@@ -9,7 +9,7 @@ import streamlit as st
 
 from hoviz.views import threeway
 from hoviz.views.threeway import default_head, default_query, head_summary
-from pages.glue import cached, exports, frame, linking, url_state, zoo
+from pages.glue import cached, exports, frame, guide, linking, url_state, zoo
 
 frame.ensure_frame()
 
@@ -21,6 +21,7 @@ if layer is None:
     st.info(f"**{lm.name}** has no 2-simplicial layer (its mixers: {', '.join(lm.kinds)}). "
             + (f"Models with one: {', '.join(having)}; pick one in the sidebar." if having else
                "No installed model has one: train e.g. shakespeare-simplicial2 (`make zoo`)."))
+    guide.switch_to(having, "has a 2-simplicial layer")
     st.stop()
 ids, tokens = zoo.require_tokens(lm)
 T = len(ids)

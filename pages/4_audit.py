@@ -5,9 +5,10 @@ future half marked, and a verdict: red for a leak, green otherwise (docs/theory.
 
 import streamlit as st
 
+from hoviz.views import cost as views_cost
 from hoviz.viz.audit import influence_figure, suffix_figure, verdict
 from hoviz.zoo import exhibit_text
-from pages.glue import cached, exports, frame, url_state, zoo
+from pages.glue import cost, exports, frame, url_state, zoo
 
 frame.ensure_frame()
 
@@ -19,8 +20,14 @@ T = url_state.url_selectbox("Sequence length T", lengths, "audit_T", 32 if 32 in
                          help="random sequences of this length; the audit runs T rows at once (one per cut t)")
 n_samples = url_state.url_slider("Random sequences", "samples", 1, 4, 1, where=c2)
 
-with st.spinner(f"Auditing {lm.name}: perturbing suffixes and differentiating every output..."):
-    report = cached.audit(lm.ref, T, n_samples)
+report = cost.peek_audit(lm.ref, T, n_samples)
+if report is None:  # not paid for yet on this server: say what it costs first
+    est = views_cost.audit_cost(lm.model, T, n_samples, cost.forward_timing(lm.ref, T))
+    if not cost.go(est, f"audit-{lm.name}-{T}-{n_samples}"):
+        st.info(f"The audit of {lm.name} at T = {T} is expensive: press the button to run it, or pick a shorter T.")
+        st.stop()
+    report = cost.audit_with_progress(lm.ref, T, n_samples,
+                                      f"Auditing {lm.name}: perturbing suffixes and differentiating every output")
 ok, text = verdict(report)
 (st.success if ok else st.error)(text, icon=":material/check_circle:" if ok else ":material/error:")
 if exhibit_text(lm.meta):
@@ -30,6 +37,10 @@ a1, a2 = st.columns(2)
 exports.plot(suffix_figure(report.suffix_change, report.future_grad, report.tolerance), f"{lm.name}-audit-suffix",
             where=a1)
 exports.plot(influence_figure(report.influence, report.tolerance), f"{lm.name}-audit-influence", where=a2)
+a1.caption("Read it: every bar must stay below the tolerance line; one above it is a cut t whose past changed "
+           "when only the future did (a leak).")
+a2.caption("Read it: row t, column s is how much output t moves with input s; anything right of the diagonal "
+           "(s > t) is the future leaking in.")
 st.caption("Suffix test: for each cut t, the tokens after t are re-drawn at random and the largest change of any "
            "logit at positions <= t is recorded. Gradient test: the norm of ∂ (r · logit_t) / ∂ embedding_s for "
            "every s, with a random readout r; the dashed triangle (s > t) must be empty for a causal model.")
@@ -40,8 +51,7 @@ with st.expander("Audit every installed model"):
             with zoo.boundary(f"Checkpoint {name} failed to load"):
                 other = zoo.load_model(name)
                 t = min(T, other.block_size)
-                with st.spinner(f"Auditing {name}..."):
-                    good, line = verdict(cached.audit(other.ref, t, n_samples))
+                good, line = verdict(cost.audit_with_progress(other.ref, t, n_samples, f"Auditing {name}"))
                 (st.success if good else st.error)(f"**{name}**: {line}")
 
 d1, d2 = st.columns(2)

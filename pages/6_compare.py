@@ -10,41 +10,21 @@ from pathlib import Path
 import streamlit as st
 
 import hoviz
-from hoviz.memory import METHOD, peak_forward_memory
+from hoviz.memory import METHOD
 from hoviz.tasks import TASK_NAMES
 from hoviz.views.compare import cost_row, kernel_theory_rows
 from hoviz.viz.compare import (
     bench_memory_rows,
     bench_method,
     load_bench_files,
-    memory_expressivity_figure,
-    memory_scaling_figure,
     model_kind,
     theory_rows,
-    training_curves_figure,
 )
-from hoviz.zoo import ModelRef
-from pages.glue import exports, frame, url_state, zoo
+from pages.glue import cached_zoo, exports, frame, guide, url_state, zoo
 
 frame.ensure_frame()
 LENGTHS = (16, 32, 64, 128, 256, 512)
 METRICS = {"val_loss": "validation loss (lower is better)", "balanced_accuracy": "balanced accuracy (Match tasks)"}
-
-
-@st.cache_data(show_spinner=False, max_entries=512)
-def measure(ref: ModelRef, T: int, traced: bool) -> dict:
-    """Peak activation memory of one forward of a model at length T, measured afresh once per (model files, T,
-    traced): `ref`'s fingerprint changes when the checkpoint does."""
-    return peak_forward_memory(zoo.load(ref).model, T, traced=traced).to_dict()
-
-
-FIGURES = {"curves": training_curves_figure, "cost": memory_expressivity_figure, "scaling": memory_scaling_figure}
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def figure(builder: str, *args, **kwargs):
-    """A figure built once per input: building costs ~50 ms, unpickling the cached one a few ms (warm reruns)."""
-    return FIGURES[builder](*args, **kwargs)
 
 
 def bench_dir() -> Path:
@@ -52,6 +32,7 @@ def bench_dir() -> Path:
 
 
 st.header("Compare")
+guide.ignores_sidebar("it compares every installed model, from their sidecars and measured here.")
 entries = zoo.zoo()
 if not entries:
     st.error(zoo.NO_CHECKPOINTS.format(dir=hoviz.checkpoint.checkpoint_dir()), icon="🚫")
@@ -69,11 +50,11 @@ task_curves = {n: m.get("curve") for n, m in metas.items() if m.get("curve") and
 if not lm_curves and not task_curves:
     st.info("No sidecar records a training curve (`curve`); models trained with `python -m hoviz train` do.")
 if lm_curves:
-    exports.plot(figure("curves", lm_curves, x=x, kinds=kinds, title="Language models: loss (solid: validation, "
+    exports.plot(cached_zoo.figure("curves", lm_curves, x=x, kinds=kinds, title="Language models: loss (solid: validation, "
                        "dashed: train)"), "training-curves")
 if task_curves:
     has_acc = any(isinstance(r, dict) and "balanced_accuracy" in r for c in task_curves.values() for r in c)
-    exports.plot(figure("curves", task_curves, x=x, kinds=kinds, metric="balanced_accuracy" if has_acc else "loss",
+    exports.plot(cached_zoo.figure("curves", task_curves, x=x, kinds=kinds, metric="balanced_accuracy" if has_acc else "loss",
                        title="Task models (Match3 / Match2)"), "training-curves-tasks")
 
 # ---------------------------------------------------------------- memory–expressivity
@@ -105,13 +86,13 @@ with st.spinner("Measuring peak memory..."):
             failed.append(f"{name}: {err}")
             continue
         t = min(int(T), lm.block_size)
-        m = measure(lm.ref, t, traced)
+        m = cached_zoo.measure(lm.ref, t, traced)
         rows.append(cost_row(name, kinds[name], lm.model, t, m["peak_bytes"], metas[name]))
 for msg in failed:
     st.warning(f"Left out of the comparison: {msg}")
 shown = [r for r in rows if r.get(metric) is not None and (exhibits or not r["exhibit"])]
 if shown:
-    exports.plot(figure("cost", shown, metric=metric, T=int(T),
+    exports.plot(cached_zoo.figure("cost", shown, metric=metric, T=int(T),
                        method="memory: peak live tensor bytes of one forward (TorchDispatchMode)"
                        + (", traced" if traced else "") + "; FLOPs: analytic (hoviz.flops)"),
                 f"memory-expressivity-{metric}")
@@ -130,11 +111,11 @@ with st.spinner("Measuring..."):
         lm = zoo.load_model(name)
         Ts = [t for t in LENGTHS if t <= lm.block_size] or [lm.block_size]
         for t in Ts:
-            m = measure(lm.ref, t, traced)
+            m = cached_zoo.measure(lm.ref, t, traced)
             measured.append({"name": name, "kind": kinds[name], "T": t, "bytes": m["peak_bytes"]})
         theory += theory_rows(name, lm.model.config, Ts)
 if picked:
-    exports.plot(figure("scaling", measured, theory, method=f"measured here: {METHOD}" + ("; traced" if traced else "")),
+    exports.plot(cached_zoo.figure("scaling", measured, theory, method=f"measured here: {METHOD}" + ("; traced" if traced else "")),
                 "memory-scaling")
 
 # ---------------------------------------------------------------- bench files
@@ -151,7 +132,7 @@ else:
     kernel = [r for r in brows if r["group"] == "kernel"]
     if kernel:
         th = kernel_theory_rows(kernel)
-        exports.plot(figure("scaling", kernel, th, title="Attention kernels, forward (bench file)",
+        exports.plot(cached_zoo.figure("scaling", kernel, th, title="Attention kernels, forward (bench file)",
                            method=bench_method(bench)), "bench-kernels")
     model_rows = [r for r in brows if r["group"] == "model"]
     if model_rows:

@@ -16,14 +16,10 @@ from hoviz.viz import ladder
 from hoviz.viz import match3 as m3views
 from hoviz.viz.compare import model_kind
 from hoviz.viz.expressivity import (
-    match3_labels_figure,
-    match3_slice_figure,
     matching_pairs,
     pair_summary,
-    wl_pair_figure,
 )
-from hoviz.zoo import ModelRef
-from pages.glue import cached, exports, frame, url_state, zoo
+from pages.glue import cached, cached_zoo, exports, frame, guide, url_state, zoo
 
 frame.ensure_frame()
 PAIR_NOTES = {"k3c6": "Both are 2-regular with 6 nodes and 6 edges: every node sees two neighbours of its own colour "
@@ -35,57 +31,9 @@ PAIR_NOTES = {"k3c6": "Both are 2-regular with 6 nodes and 6 edges: every node s
                       "(β2 = 8) and turns Shrikhande into a torus (β = 1, 2, 1)."}
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def wl_pair(pair: str):
-    """The graph pair's WL colours and Betti numbers (hoviz.views.expressivity.wl_pair), once per pair."""
-    return views.wl_pair(pair)
-
-
-FIGURES = {"labels": match3_labels_figure, "slice": match3_slice_figure}
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def wl_figure(pair: str, layout: str):
-    """The pair drawn side by side, coloured by WL colour, Betti numbers in the titles."""
-    wl = wl_pair(pair)
-    return wl_pair_figure(*wl.graphs, *wl.colours, names=wl.names, betti1=wl.betti[0], betti2=wl.betti[1],
-                          layout=layout)
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def figure(builder: str, *args, **kwargs):
-    """A figure built once per input (building costs tens of ms; unpickling the cached one a few)."""
-    return FIGURES[builder](*args, **kwargs)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def held_out_accuracy(ref: ModelRef, spec: TaskSpec) -> float:
-    """Balanced accuracy of a Match model on 512 fresh sequences (hoviz.views.expressivity), once per model."""
-    return views.held_out_accuracy(zoo.load(ref).model, spec)
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def ladder_rows():
-    """The WL ladder on every pair (k = 3 on the 16-node pair takes about half a second), once per server."""
-    return ladder.ladder_rows()
-
-
-PER_POSITION_SAMPLES, PER_POSITION_SEED = 2048, 1234
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def per_position(ref: ModelRef, spec: TaskSpec):
-    """A Match3 model's balanced accuracy at each position on fixed fresh sequences, once per model."""
-    return m3views.per_position_scores(zoo.load(ref).model, spec, PER_POSITION_SAMPLES, PER_POSITION_SEED)
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def oracle_per_position(spec: TaskSpec):
-    """The pairwise-only oracle at each position on the same sequences, once per task."""
-    return m3views.oracle_per_position(spec, PER_POSITION_SAMPLES, PER_POSITION_SEED)
-
-
 st.header("Expressivity lab")
+guide.ignores_sidebar("its graphs are fixed pairs, its Match3 sequences are drawn or typed here, and its "
+                      "models are every installed Match3 model.")
 
 # ---------------------------------------------------------------- WL pairs
 st.subheader("What 1-WL cannot see, and a clique complex can")
@@ -95,9 +43,9 @@ pair = url_state.url_selectbox("Graph pair", list(PAIRS), "pair", where=p1,
 wl_layout = url_state.url_selectbox("Layout", ["circular", "spring", "grid"], "wl_layout", where=p2,
                                  help="grid: the 4×4 pairs' (row, col) cells; circular: nodes in order")
 with zoo.boundary("Cannot build the graph pair"):
-    wl = wl_pair(pair)
+    wl = cached_zoo.wl_pair(pair)
     g1, g2 = wl.graphs
-    exports.plot(wl_figure(pair, wl_layout), f"wl-{pair}")
+    exports.plot(cached_zoo.wl_figure(pair, wl_layout), f"wl-{pair}")
     summary = pair_summary(g1, g2)
     st.dataframe([{"graph": name, **inv, "WL colour classes": len(set(c.values())), "clique-complex Betti": str(b)}
                   for name, inv, c, b in zip(wl.names, summary.values(), wl.colours, wl.betti)],
@@ -114,7 +62,7 @@ with zoo.boundary("Cannot build the graph pair"):
 # ---------------------------------------------------------------- the WL ladder
 st.subheader("The Weisfeiler-Leman ladder: the smallest k that tells each pair apart")
 with zoo.boundary("Cannot run the WL ladder"):
-    rows = ladder_rows()
+    rows = cached_zoo.ladder_rows()
     exports.plot(ladder.ladder_figure(rows), "wl-ladder")
     st.dataframe(ladder.ladder_table(rows), hide_index=True)
     t1, t2 = st.columns(2)
@@ -151,8 +99,8 @@ with zoo.boundary("Cannot show the Match3 scores"):
                "(hoviz.baselines: the best rule on x_i and on witnesses that pair tests can find) scores "
                + ", ".join(sorted({f"{r.oracle:.3f}" for r in rows if r.oracle is not None}) or ["(not recorded)"])
                + " on the same sequences. Recompute: `python -m hoviz eval " + " ".join(names) + "`.")
-    exports.plot(m3views.match3_per_position_figure({n: per_position(entries[n].ref, spec) for n in names},
-                                                    oracle_per_position(spec)), "match3-per-position")
+    exports.plot(m3views.match3_per_position_figure({n: cached_zoo.per_position(entries[n].ref, spec) for n in names},
+                                                    cached_zoo.oracle_per_position(spec)), "match3-per-position")
 
 s1, s2 = st.columns([1, 3])
 mode = url_state.url_selectbox("Sequence", ["random", "typed"], "m3mode", where=s1, radio=True,
@@ -181,10 +129,10 @@ for name in names:
         label = f"{name} ({model_kind(lm.kinds)})"  # the registry's mixer name, as everywhere in the app
         predictions[label] = views.predictions(logits, spec)
         loaded[name] = (lm, ids, label)
-exports.plot(figure("labels", tokens, y, predictions), "match3-labels")
+exports.plot(cached_zoo.figure("labels", tokens, y, predictions), "match3-labels")
 if loaded:
     st.caption("Balanced accuracy on 512 fresh sequences: " + ", ".join(
-        f"{label} {held_out_accuracy(lm.ref, spec):.3f}" for name, (lm, _, label) in loaded.items())
+        f"{label} {cached_zoo.held_out_accuracy(lm.ref, spec):.3f}" for name, (lm, _, label) in loaded.items())
         + (". Only one Match3 model is installed; train a dense and a 2-simplicial one to compare."
            if len(loaded) == 1 else ""))
 
@@ -209,7 +157,7 @@ else:
                                 format_func=lambda h: f"head {h}", help="opens on the head with most weight on the "
                                                                         "matching pairs")
     S, _, top = cached.query_slice(lm.ref, ids, layer, head, i)
-    exports.plot(figure("slice", S, tokens, np.array(x), i, spec.M, task=spec.name),
+    exports.plot(cached_zoo.figure("slice", S, tokens, np.array(x), i, spec.M, task=spec.name),
                  f"match3-slice-{name}-L{layer}-h{head}-i{i}")
     if len(pairs):
         st.info(views.match_head_summary(weights, head), icon=":material/insights:")

@@ -6,40 +6,12 @@ wins over held-out text. Numbers over held-out text come from `python -m hoviz i
 
 import streamlit as st
 
-from hoviz.interventions import KINDS, Intervention
+from hoviz.interventions import KINDS
 from hoviz.views import evidence
 from hoviz.viz.evidence import bucket_figure, comparison_strip, wins_rows
-from hoviz.zoo import ModelRef
-from pages.glue import exports, frame, url_state, zoo
+from pages.glue import cached_zoo, exports, frame, url_state, zoo
 
 frame.ensure_frame()
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def heads_view(ref: ModelRef, ids: tuple[int, ...]) -> evidence.HeadsView:
-    return evidence.heads(zoo.load(ref), ids)
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def mean_reference(ref: ModelRef):
-    """Shared, never mutated: the mean-ablation reference of a model (a forward over its reference sample)."""
-    return evidence.mean_reference(zoo.load(ref))
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def intervention_delta(ref: ModelRef, ids: tuple[int, ...], layer: int, head: int, kind: str):
-    means = mean_reference(ref) if kind == "mean" else None
-    return evidence.intervention_delta(zoo.load(ref), ids, Intervention(layer, head, kind), means)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def compare_prompt(refs: tuple[ModelRef, ...], ids: tuple[int, ...]):
-    return evidence.compare_prompt([zoo.load(r) for r in refs], ids)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def compare_sample(refs: tuple[ModelRef, ...]):
-    return evidence.compare_sample([zoo.load(r) for r in refs])
 
 
 st.header("Evidence: does higher order help here?")
@@ -54,7 +26,7 @@ if not choices:
             "head to test. " + (f"Models with one: {', '.join(having)}." if having else ""))
 else:
     with st.spinner("Scoring every 2-simplicial head..."):
-        hv = heads_view(lm.ref, ids)
+        hv = cached_zoo.heads_view(lm.ref, ids)
     st.caption("**Interaction** = mean over queries of KL(S[i] ‖ softmax(μ + α + β)): 0 iff the head's trilinear "
                "logits are additive in its two keys, i.e. the head equals its **pairwise surrogate** "
                "(Σ_j p_j v1_j) ⊙ (Σ_l p_l v2_l), two ordinary attentions. **Joint spread (mutual information)** "
@@ -80,7 +52,7 @@ else:
     with zoo.boundary(f"{name} {kind}"):
         with st.spinner("Mean-ablation reference: one forward over the model's reference sample, once per model..."
                         if kind == "mean" else "Running the intervened model on the prompt..."):
-            eff = intervention_delta(lm.ref, ids, layer, head, kind)
+            eff = cached_zoo.intervention_delta(lm.ref, ids, layer, head, kind)
         exports.plot(evidence.delta_figure(eff, tokens, f"{name} {kind}"), f"{lm.name}-{name}-{kind}-delta",
                      where=st.container())
         exports.download_json("Download evidence (JSON)",
@@ -100,7 +72,7 @@ other = url_state.url_selectbox("Compare with", others, "vs", default=next((n fo
                                                                            others[0]))
 om = zoo.load_model(other)
 with zoo.boundary("Model comparison"):
-    cmp = compare_prompt((lm.ref, om.ref), ids)
+    cmp = cached_zoo.compare_prompt((lm.ref, om.ref), ids)
     exports.plot(comparison_strip(cmp), f"{lm.name}-vs-{other}-tokens", where=st.container())
     w1, w2 = st.columns(2)
     w1.caption(f"Where **{other}** wins most")
@@ -109,7 +81,7 @@ with zoo.boundary("Model comparison"):
     w2.dataframe(wins_rows(cmp.top_wins(0, 1, k=8), cmp.models), hide_index=True)
 if url_state.url_toggle(f"Summarise over held-out text ({evidence.PAGE_WINDOWS} windows, seed 0)", "evheld"):
     with zoo.boundary("Held-out comparison"), st.spinner("Reading the held-out sample with both models..."):
-        s = compare_sample((lm.ref, om.ref))
+        s = cached_zoo.compare_sample((lm.ref, om.ref))
         st.caption(f"{s.sample}: mean Δ ({other} − {lm.name}) {s.mean_delta:+.4f} ± {s.delta_se:.4f} nats/token "
                    "(s.e. over windows); negative: the second model predicts better. "
                    "The full 64-window numbers: `python -m hoviz.compare_tokens A B`.")

@@ -48,13 +48,18 @@ class CostEstimate:
     cubic_layers: tuple[int, ...]  # layers whose cost grows as T³
 
     @property
+    def duration(self) -> str:
+        """'about 24.0 s' or 'about 3.1 min'."""
+        return _seconds(self.seconds)
+
+    @property
     def expensive(self) -> bool:
         return self.seconds > EXPENSIVE_S
 
     def text(self) -> str:
         why = (f"; layer(s) {', '.join(f'L{i}' for i in self.cubic_layers)} are 2-simplicial, so the cost grows "
                "as T³" if self.cubic_layers else "")
-        return (f"Estimated {_seconds(self.seconds)} for {self.what}: {self.forwards:,.0f} sequence forwards at the "
+        return (f"Estimated {self.duration} for {self.what}: {self.forwards:,.0f} sequence forwards at the "
                 f"rate of one forward at T = {self.timing.T} timed just now on this machine ({self.timing.seconds * 1e3:.1f} "
                 f"ms, {self.timing.ms_per_token:.2f} ms per token), scaled by each mixer's FLOPs{why}.")
 

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import streamlit as st
-import torch
 
 from hoviz import views
-from hoviz.audit import AuditReport, audit_model
 from hoviz.views import attention, scn, threeway
 from hoviz.zoo import ModelRef
 from pages.glue.zoo import load
@@ -64,18 +62,3 @@ def scn_view(ref: ModelRef, ids: tuple[int, ...], layer: int, i: int) -> scn.SCN
     """An scn layer's prefix complex K_i, its Hodge spectra and filter responses (hoviz.views.scn.scn_layer_view)."""
     return scn.scn_layer_view(load(ref).model, ids, layer, i)
 
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def audit(ref: ModelRef, T: int, n_samples: int = 1) -> AuditReport:
-    """The causality audit of a model (hoviz.audit.audit_model)."""
-    ckpt = load(ref)
-    return audit_model(ckpt.model, len(ckpt.tokenizer), T=T, n_samples=n_samples, name=ckpt.name)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def sample(ref: ModelRef, ids: tuple[int, ...], n_new: int, temperature: float, top_k: int | None,
-           seed: int) -> list[int]:
-    """Ids of a sampled continuation (deterministic for a seed)."""
-    out = load(ref).model.generate(torch.tensor([ids]), n_new, temperature, top_k,
-                                   generator=torch.Generator().manual_seed(seed))
-    return out[0, len(ids):].tolist()

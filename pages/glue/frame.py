@@ -53,6 +53,12 @@ def _on_model_change() -> None:
         st.session_state["prompt"] = default_prompt(new)
 
 
+def switch_model(name: str) -> None:
+    """Make `name` the sidebar's model (a button's on_click: before the sidebar is drawn), as if picked there."""
+    st.session_state["model"] = name
+    _on_model_change()
+
+
 def sidebar() -> None:
     """The frame's sidebar: model picker (opens on the featured model), prompt box, figure-export format."""
     entries = zoo()
