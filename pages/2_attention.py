@@ -52,8 +52,11 @@ with c2:
                                      help="circular: tokens in reading order clockwise; spring: weighted force layout")
 with st.spinner("Laying out the graph..."):
     figs = attention.figures(patterns, allowed, tokens, head, kind=kind, threshold=threshold, layout=layout)
-exports.plot(figs.grid, f"{lm.name}-L{layer}-heads", where=g1)
-exports.plot(figs.entropy, f"{lm.name}-L{layer}-entropy", where=g2)
+linked = {} if kind in COMPLEX_MIXERS else {"head": (0, H - 1)}  # a click on a head's thumbnail or bar picks it
+exports.plot(figs.grid, f"{lm.name}-L{layer}-heads", where=g1, key="click-grid", targets=256,
+             link={"head": "trace"} if linked else None, bounds=linked)
+exports.plot(figs.entropy, f"{lm.name}-L{layer}-entropy", where=g2, key="click-entropy",
+             link={"head": "point_index"} if linked else None, bounds=linked)
 exports.plot(figs.matrix, f"{lm.name}-L{layer}-h{head}-matrix", where=c1)
 exports.plot(figs.graph, f"{lm.name}-L{layer}-h{head}-graph", where=c2)
 

@@ -17,10 +17,10 @@ def event(**point):
 
 
 def test_a_heatmap_cell_click_maps_to_url_keys():
-    ev = event(curve_number=1, point_index=7, x=4, y=9, customdata=[0.25, 0])
+    ev = event(curve_number=1, point_index=7, x=4, y=9, customdata=[0.25, 9, 2, 1])  # z, row, col, trace
     assert linking.updates(ev, {"i": "y", "key": "x"}) == {"i": 9, "key": 4}
     assert linking.updates(ev, {"head": "point_index"}) == {"head": 7}
-    assert linking.updates(ev, {"n": "trace", "z": "cd0"}) == {"n": 0, "z": 0}
+    assert linking.updates(ev, {"n": "trace", "z": "cd0", "r": "row", "c": "col"}) == {"n": 1, "z": 0, "r": 9, "c": 2}
 
 
 def test_out_of_bounds_missing_and_empty_selections_change_nothing():
@@ -52,11 +52,22 @@ def test_click_targets_cover_every_unmasked_cell_with_its_hover():
     hm, over = fig.data
     assert hm.hoverinfo == "skip" and over.name == linking.OVERLAY
     assert list(zip(over.x, over.y, strict=True)) == [(10, 5), (10, 6), (11, 6)]  # NaN (masked) cells get no target
-    assert [list(c) for c in over.customdata] == [["a", "a", 0.5, 0], ["b", "a", 0.2, 0], ["b", "b", 0.3, 0]]
+    assert [list(c) for c in over.customdata] == [["a", "a", 0.5, 0, 0, 0], ["b", "a", 0.2, 1, 0, 0],
+                                                  ["b", "b", 0.3, 1, 1, 0]]
     assert over.hovertemplate == "j %{y} '%{customdata[0]}' l %{x} '%{customdata[1]}' S %{customdata[2]:.3f}"
     # what a click on the third target reports maps back to the cell's row and column
     point = {"x": over.x[2], "y": over.y[2], "customdata": list(over.customdata[2])}
-    assert linking.updates({"selection": {"points": [point]}}, {"i": "y", "l": "x"}) == {"i": 6, "l": 11}
+    assert linking.updates({"selection": {"points": [point]}}, {"i": "y", "l": "x", "c": "col"}) == \
+        {"i": 6, "l": 11, "c": 1}
+
+
+def test_a_token_strip_is_clickable_on_its_text_and_on_category_axes():
+    z = np.array([[np.nan, 1.0, 2.0], [0.5, np.nan, np.nan]])  # first token has no value; the last row is padded
+    text = np.array([["a", "b", "c"], ["d", "", ""]], dtype=object)
+    fig = linking.clickable(go.Figure(go.Heatmap(z=z, x=["a<br>0", "b<br>1", "c<br>2"], text=text)))
+    over = fig.data[1]
+    assert len(over.x) == 4 and over.x[0] == "a<br>0" and list(over.customdata[0]) == [None, 0, 0, 0]
+    assert linking.read_field({"customdata": list(over.customdata[3])}, "col") == 0  # "d": row 1, column 0
 
 
 def test_click_targets_thin_out_large_maps_and_follow_subplots():

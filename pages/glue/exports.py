@@ -11,6 +11,7 @@ import io
 import json
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 import torch
 
@@ -23,11 +24,12 @@ def _on_click(key: str, link: dict, bounds: dict | None) -> None:
 
 
 def plot(fig, name: str, *, where=None, key: str | None = None, link: dict[str, str] | None = None,
-         bounds: dict[str, tuple[int, int]] | None = None) -> None:
+         bounds: dict[str, tuple[int, int]] | None = None, targets: int = 6000) -> None:
     """st.plotly_chart whose modebar camera downloads `name`.png or .svg (sidebar choice), rendered in the browser.
 
     With `link` ({url_key: point field}, see pages.glue.linking) a click on a point sets those URL keys (values
-    outside `bounds` are ignored); heatmaps get transparent click targets. `key` is then required."""
+    outside `bounds` are ignored); heatmaps get transparent click targets (at most `targets` a heatmap). `key` is
+    then required."""
     fmt = url_state.current("img", "png")
     config = {"displaylogo": False, "toImageButtonOptions": {"format": fmt, "filename": name, "scale": 2}}
     if not link:
@@ -35,7 +37,7 @@ def plot(fig, name: str, *, where=None, key: str | None = None, link: dict[str, 
         return
     if key is None:
         raise ValueError("exports.plot: a linked chart needs a key")
-    linking.clickable(fig)
+    fig = linking.clickable(go.Figure(fig), targets)  # a copy: the caller's (maybe cached) figure stays as it was
     (where or st).plotly_chart(fig, config=config, key=key, theme=None, selection_mode="points",
                                on_select=functools.partial(_on_click, key, link, bounds))
 

@@ -15,7 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 OVERLAY = "click targets"  # name of the transparent scatter laid over heatmaps (Streamlit reports no heatmap points)
-FIELDS = ("x", "y", "point_index", "trace")  # and "cd0", "cd1", ...: entries of the point's customdata
+FIELDS = ("x", "y", "point_index", "row", "col", "trace")  # and "cd0", "cd1", ...: entries of the customdata
 
 
 def first_point(event) -> dict | None:
@@ -38,8 +38,9 @@ def _as_int(value) -> int | None:
 
 
 def read_field(point: dict, field: str) -> int | None:
-    """Integer value of `field` of a clicked point: "x", "y", "point_index", "trace" (which heatmap of the figure an
-    overlay point covers) or "cdK" (entry K of the point's customdata); None when the point lacks it."""
+    """Integer value of `field` of a clicked point: "x", "y", "point_index"; for a heatmap's click target "row" and
+    "col" (the cell's array indices, also on category axes) and "trace" (which heatmap of the figure); "cdK" (entry K
+    of the point's customdata). None when the point lacks it."""
     if field not in FIELDS and not re.fullmatch(r"cd\d+", field):
         raise ValueError(f"unknown point field {field!r}: use one of {', '.join(FIELDS)} or cd0, cd1, ...")
     if field in ("x", "y", "point_index"):
@@ -48,8 +49,9 @@ def read_field(point: dict, field: str) -> int | None:
     if custom is None:
         return None
     custom = list(custom) if isinstance(custom, list | tuple) else [custom]
-    if field == "trace":
-        return _as_int(custom[-1]) if custom else None
+    tail = {"row": -3, "col": -2, "trace": -1}
+    if field in tail:
+        return _as_int(custom[tail[field]]) if len(custom) >= 3 else None
     k = int(field[2:])
     return _as_int(custom[k]) if k < len(custom) else None
 
@@ -83,7 +85,8 @@ def _rewrite(template: str | None, n_custom: int) -> str | None:
 
 def clickable(fig: go.Figure, max_points: int = 6000) -> go.Figure:
     """Lay a transparent scatter point over each non-blank heatmap cell of `fig` (in place; returned), carrying the
-    cell's customdata, its z value and which heatmap it covers (field "trace"), so a click is reported as a point.
+    cell's customdata, then its z value, its row and column and which heatmap it covers (fields "row", "col",
+    "trace"), so a click is reported as a point. Cells count when z is a number or they show text (a token strip).
     The overlay shows the heatmap's own hover text (the heatmap's hover is switched off to avoid two labels);
     beyond `max_points` cells per heatmap, every s-th row and column is covered (s the smallest stride that fits)."""
     heatmaps = [t for t in fig.data if t.type == "heatmap"]
@@ -92,14 +95,18 @@ def clickable(fig: go.Figure, max_points: int = 6000) -> go.Figure:
         if z.ndim != 2 or not z.size:
             continue
         xs, ys = _axis_values(hm.x, z.shape[1]), _axis_values(hm.y, z.shape[0])
-        stride = max(1, math.ceil(math.sqrt(np.isfinite(z).sum() / max_points)))
-        rows, cols = np.nonzero(np.isfinite(z)[::stride, ::stride])
+        shown = np.isfinite(z)
+        if hm.text is not None:
+            shown |= np.vectorize(lambda t: bool(str(t)), otypes=[bool])(np.asarray(hm.text, dtype=object))
+        stride = max(1, math.ceil(math.sqrt(shown.sum() / max_points)))
+        rows, cols = np.nonzero(shown[::stride, ::stride])
         rows, cols = rows * stride, cols * stride
         custom = None if hm.customdata is None else np.asarray(hm.customdata, dtype=object)
         cell = [[] if custom is None else (list(custom[r, c]) if custom.ndim == 3 else [custom[r, c]])
                 for r, c in zip(rows, cols, strict=True)]
         n_custom = len(cell[0]) if cell else 0
-        data = [c + [float(z[r, k]), ordinal] for c, r, k in zip(cell, rows, cols, strict=True)]
+        data = [c + [None if np.isnan(z[r, k]) else float(z[r, k]), int(r), int(k), ordinal]
+                for c, r, k in zip(cell, rows, cols, strict=True)]
         text = None if hm.text is None else [np.asarray(hm.text, dtype=object)[r, c] for r, c in zip(rows, cols,
                                                                                                   strict=True)]
         fig.add_trace(go.Scatter(
@@ -113,8 +120,9 @@ def clickable(fig: go.Figure, max_points: int = 6000) -> go.Figure:
 
 def mark(fig: go.Figure, *, x: float | None = None, y: float | None = None, color: str = "#ff7f0e",
          xref: str = "x", yref: str = "y") -> go.Figure:
-    """Outline the selected position in `fig` (in place; returned): a band one cell wide at column `x` and/or row
-    `y` of a heatmap, or across a line plot, in the selection colour."""
+    """A copy of `fig` with the selected position outlined: a band one cell wide at column `x` and/or row `y` of a
+    heatmap (also on a category axis: cell k spans k +- 0.5), or across a line plot, in the selection colour."""
+    fig = go.Figure(fig)
     line = {"color": color, "width": 2}
     if x is not None:
         fig.add_shape(type="rect", x0=x - 0.5, x1=x + 0.5, y0=0, y1=1, xref=xref, yref=f"{yref} domain", line=line,
