@@ -8,7 +8,7 @@ import streamlit as st
 
 from hoviz.mixers import COMPLEX_MIXERS
 from hoviz.views import attention
-from pages.glue import cached, exports, frame, url_state, zoo
+from pages.glue import cached, exports, frame, linking, url_state, zoo
 
 frame.ensure_frame()
 
@@ -53,7 +53,8 @@ with c2:
 with st.spinner("Laying out the graph..."):
     figs = attention.figures(patterns, allowed, tokens, head, kind=kind, threshold=threshold, layout=layout)
 linked = {} if kind in COMPLEX_MIXERS else {"head": (0, H - 1)}  # a click on a head's thumbnail or bar picks it
-exports.plot(figs.grid, f"{lm.name}-L{layer}-heads", where=g1, key="click-grid", targets=256,
+exports.plot(linking.mark_subplot(figs.grid, head) if linked else figs.grid, f"{lm.name}-L{layer}-heads", where=g1,
+             key="click-grid", targets=256,
              link={"head": "trace"} if linked else None, bounds=linked)
 exports.plot(figs.entropy, f"{lm.name}-L{layer}-entropy", where=g2, key="click-entropy",
              link={"head": "point_index"} if linked else None, bounds=linked)

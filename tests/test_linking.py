@@ -86,6 +86,19 @@ def test_mark_outlines_the_selected_row_and_column():
     assert (row.y0, row.y1, row.xref) == (2.5, 3.5, "x domain")
 
 
+
+def test_mark_subplot_frames_the_selected_thumbnail():
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=3)
+    for c in range(3):
+        fig.add_trace(go.Heatmap(z=np.zeros((2, 2))), row=1, col=c + 1)
+    marked = linking.mark_subplot(fig, 2)
+    assert not fig.layout.shapes  # the original is left alone
+    (frame,) = marked.layout.shapes
+    assert (frame.xref, frame.yref) == ("x3 domain", "y3 domain")
+
+
 def _page():
     import streamlit as st
 

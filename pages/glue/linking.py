@@ -131,3 +131,13 @@ def mark(fig: go.Figure, *, x: float | None = None, y: float | None = None, colo
         fig.add_shape(type="rect", y0=y - 0.5, y1=y + 0.5, x0=0, x1=1, yref=yref, xref=f"{xref} domain", line=line,
                       layer="above")
     return fig
+
+
+def mark_subplot(fig: go.Figure, n: int, color: str = "#ff7f0e") -> go.Figure:
+    """A copy of `fig` with subplot `n` (0-based, in the order make_subplots numbers them) framed: the selected head
+    of a grid of thumbnails."""
+    fig = go.Figure(fig)
+    suffix = "" if n == 0 else str(n + 1)
+    fig.add_shape(type="rect", x0=0, x1=1, y0=0, y1=1, xref=f"x{suffix} domain", yref=f"y{suffix} domain",
+                  line={"color": color, "width": 3}, layer="above")
+    return fig
