@@ -54,3 +54,35 @@ def test_clicking_a_heatmap_cell_sets_the_query(tiny_app, browser):  # noqa: F81
         tab.check("tiny-threeway-click")
     finally:
         tab.page.close()
+
+
+# Pixel centre of the first click target over heatmap `m` (the m-th thumbnail) of chart `n`.
+THUMB = """([n, m]) => {
+  const gd = [...document.querySelectorAll('.js-plotly-plot')][n];
+  const t = gd.data.filter(d => d.name === 'click targets')[m];
+  const xa = gd._fullLayout[(t.xaxis || 'x').replace('x', 'xaxis')], ya = gd._fullLayout[(t.yaxis || 'y').replace('y', 'yaxis')];
+  const k = Math.floor(t.x.length / 2);
+  const area = gd.querySelector('.nsewdrag').getBoundingClientRect();  // the first subplot's plot area
+  const x0 = gd._fullLayout.xaxis, y0 = gd._fullLayout.yaxis;  // subplot m lies at its axes' offsets from the first
+  return {x: area.left + xa._offset - x0._offset + xa.d2p(t.x[k]), y: area.top + ya._offset - y0._offset + ya.d2p(t.y[k])};
+}"""
+
+
+def test_clicking_a_head_thumbnail_picks_the_head(tiny_app, browser):  # noqa: F811
+    base, models = tiny_app
+    tab = Watched(browser)
+    try:
+        tab.open(f"{base}/attention?{urlencode({'model': models['dense'], 'prompt': SHORT, 'head': 0})}", 4)
+        heads = tab.page.evaluate("[...document.querySelectorAll('.js-plotly-plot')][0].data"
+                                  ".filter(d => d.name === 'click targets').length")
+        assert heads >= 2
+        target = tab.page.evaluate(THUMB, [0, heads - 1])
+        runs = tab.finished
+        tab.page.mouse.move(target["x"], target["y"])
+        tab.page.mouse.click(target["x"], target["y"])
+        tab.idle(runs)
+        tab.page.wait_for_function(f"new URLSearchParams(location.search).get('head') === '{heads - 1}'",
+                                   timeout=30_000)
+        tab.check("tiny-attention-click")
+    finally:
+        tab.page.close()
