@@ -148,7 +148,9 @@ elif scn_layers:
             st.write(f"K_{i}: Betti numbers (β0, β1, β2) = {view.spectra.betti} (zero eigenvalues of L0, L1, L2); "
                      f"{len(view.prefix['edges'])} edges, {len(view.prefix['triangles'])} triangles.")
             p1, p2 = st.columns([3, 2])
-            exports.plot(prefix_figure(view, tokens, layout, seed, three_d), f"{lm.name}-L{scn}-K{i}", where=p1)
+            exports.plot(prefix_figure(view, tokens, layout, seed, three_d), f"{lm.name}-L{scn}-K{i}", where=p1,
+                         **({} if three_d else {"key": "click-prefix", "link": {"scn_i": "point_index"},
+                                                "only": ("tokens",), "bounds": {"scn_i": (0, T - 1)}}))
             exports.plot(response_figure(view, tokens), f"{lm.name}-L{scn}-K{i}-responses", where=p2)
             exports.plot(spectrum_figure(view.spectra), f"{lm.name}-L{scn}-K{i}-spectra")
 

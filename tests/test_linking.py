@@ -38,6 +38,16 @@ def test_floats_round_and_scalar_customdata_reads_as_cd0():
     assert linking.updates(event(x=2.9999, customdata=5), {"i": "x", "pos": "cd0"}) == {"i": 3, "pos": 5}
 
 
+def test_only_points_of_the_named_traces_count():
+    fig = go.Figure([go.Scatter(x=[0.5], y=[0.5], name="edges"), go.Scatter(x=[0, 1], y=[0, 1], name="tokens")])
+    curves = linking.curves_named(fig, ("tokens",))
+    assert curves == {1}
+    assert linking.updates(event(curve_number=1, point_index=1), {"i": "point_index"}, curves=curves) == {"i": 1}
+    assert linking.updates(event(curve_number=0, point_index=0), {"i": "point_index"}, curves=curves) == {}
+    with pytest.raises(ValueError, match="no trace named nodes"):
+        linking.curves_named(fig, ("nodes",))
+
+
 def test_an_unknown_field_is_refused():
     with pytest.raises(ValueError, match="unknown point field"):
         linking.updates(event(x=1), {"i": "column"})

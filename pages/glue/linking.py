@@ -56,12 +56,14 @@ def read_field(point: dict, field: str) -> int | None:
     return _as_int(custom[k]) if k < len(custom) else None
 
 
-def updates(event, link: dict[str, str], bounds: dict[str, tuple[int, int]] | None = None) -> dict[str, int]:
+def updates(event, link: dict[str, str], bounds: dict[str, tuple[int, int]] | None = None,
+            curves: set[int] | None = None) -> dict[str, int]:
     """URL-key updates a selection event asks for: {url_key: value} for each `link` entry (url_key -> point field)
-    the clicked point has, dropping values outside `bounds[url_key]` = (lo, hi) inclusive. {} when nothing is
-    selected (a click on empty space, a cleared selection)."""
+    the clicked point has, dropping values outside `bounds[url_key]` = (lo, hi) inclusive; with `curves`, only a
+    point of those traces (curve numbers) counts. {} when nothing is selected (a click on empty space, a cleared
+    selection)."""
     point = first_point(event)
-    if point is None:
+    if point is None or (curves is not None and point.get("curve_number") not in curves):
         return {}
     out = {}
     for key, field in link.items():
@@ -70,6 +72,16 @@ def updates(event, link: dict[str, str], bounds: dict[str, tuple[int, int]] | No
         if value is not None and lo <= value <= hi:
             out[key] = value
     return out
+
+
+def curves_named(fig: go.Figure, names) -> set[int]:
+    """Curve numbers of the traces of `fig` called one of `names` (e.g. the "tokens" trace of a graph, not its
+    edges); a name no trace has is an error, so a renamed trace cannot silently unlink a figure."""
+    names = set(names)
+    found = {n: t.name for n, t in enumerate(fig.data) if t.name in names}
+    if missing := names - set(found.values()):
+        raise ValueError(f"no trace named {', '.join(sorted(missing))} in the figure to link")
+    return set(found)
 
 
 def _axis_values(values, n: int) -> np.ndarray:
