@@ -26,7 +26,8 @@ class ForwardTiming:
 
     T: int
     seconds: float
-    flops: float  # forward FLOPs of that pass (flops_per_token(executed=True) × T)
+    flops: float  # forward FLOPs of that pass (flops_per_token(executed=True) × T × batch)
+    batch: int = 1
 
     @property
     def seconds_per_flop(self) -> float:
@@ -34,7 +35,7 @@ class ForwardTiming:
 
     @property
     def ms_per_token(self) -> float:
-        return 1e3 * self.seconds / self.T
+        return 1e3 * self.seconds / (self.T * self.batch)
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,9 @@ class CostEstimate:
         why = (f"; layer(s) {', '.join(f'L{i}' for i in self.cubic_layers)} are 2-simplicial, so the cost grows "
                "as T³" if self.cubic_layers else "")
         return (f"Estimated {self.duration} for {self.what}: {self.forwards:,.0f} sequence forwards at the "
-                f"rate of one forward at T = {self.timing.T} timed just now on this machine ({self.timing.seconds * 1e3:.1f} "
-                f"ms, {self.timing.ms_per_token:.2f} ms per token), scaled by each mixer's FLOPs{why}.")
+                f"rate of one forward of {self.timing.batch} × {self.timing.T} tokens timed just now on this machine "
+                f"({self.timing.seconds * 1e3:.1f} ms, {self.timing.ms_per_token:.3f} ms per token), scaled by each "
+                f"mixer's FLOPs{why}.")
 
 
 def _seconds(s: float) -> str:
@@ -73,22 +75,28 @@ def _flops(model, T: int) -> float:
 
 
 @torch.no_grad()
-def time_forward(model, T: int, repeats: int = 3, seed: int = 0) -> ForwardTiming:
-    """Median seconds of a no-grad forward of one random (1, T) sequence, after one warm-up pass."""
+def time_forward(model, T: int, batch: int = 1, repeats: int = 3, seed: int = 0) -> ForwardTiming:
+    """Median seconds of a no-grad forward of `batch` random sequences of length T, after a (1, T) warm-up pass.
+    Time at the batch the job runs (the audit: both draws of a chunk of cuts): batching changes the rate."""
     T = min(T, model.config.block_size)
-    x = torch.randint(model.config.vocab_size, (1, T), generator=torch.Generator().manual_seed(seed))  # (1, T)
-    x = x.to(next(model.parameters()).device)
-    model(x)
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randint(model.config.vocab_size, (batch, T), generator=g).to(next(model.parameters()).device)  # (B, T)
+    model(x[:1])
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
         model(x)
         times.append(time.perf_counter() - t0)
-    return ForwardTiming(T, statistics.median(times), _flops(model, T))
+    return ForwardTiming(T, statistics.median(times), batch * _flops(model, T), batch)
 
 
 def _cubic(model) -> tuple[int, ...]:
     return tuple(i for i, b in enumerate(model.blocks) if b.kind in CUBIC)
+
+
+def audit_batch(T: int, chunk: int = 16) -> int:
+    """The batch of one audit forward (both suffix draws of a chunk of cuts, hoviz.audit.audit_model)."""
+    return 2 * min(chunk, T)
 
 
 def audit_cost(model, T: int, n_samples: int, forward: ForwardTiming) -> CostEstimate:
