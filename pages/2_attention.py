@@ -58,8 +58,16 @@ exports.plot(linking.mark_subplot(figs.grid, head) if linked else figs.grid, f"{
              link={"head": "trace"} if linked else None, bounds=linked)
 exports.plot(figs.entropy, f"{lm.name}-L{layer}-entropy", where=g2, key="click-entropy",
              link={"head": "point_index"} if linked else None, bounds=linked)
+g1.caption("Read it: one thumbnail per head, row = query, column = key; a bright sub-diagonal is a "
+           "previous-token head, a bright first column a head parked on the first token. Click one to enlarge it.")
+g2.caption("Read it: low entropy = a head that looks at few keys; the dashed line is uniform attention.")
+if kind not in COMPLEX_MIXERS:
+    st.info(attention.head_summary(patterns, head), icon=":material/insights:")
 exports.plot(figs.matrix, f"{lm.name}-L{layer}-h{head}-matrix", where=c1)
+c1.caption("Read it: row i is what query i reads; grey cells are masked (the future).")
 exports.plot(figs.graph, f"{lm.name}-L{layer}-h{head}-graph", where=c2)
+c2.caption("Read it: an edge j → i (arrowhead at the query i) for each weight above the threshold; thicker = "
+           "heavier.")
 
 entropies, edges = figs.entropies, figs.edges
 d1, d2 = st.columns(2)

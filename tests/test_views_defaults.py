@@ -89,3 +89,19 @@ def test_cost_estimates_scale_one_timed_forward_by_flops():
     want = sum(flops_per_token(model.config, t, executed=True) * t for t in [10, 11, 12, 13, 14, 15, 16, 16, 16, 16])
     assert s.forwards == 10 and abs(s.seconds - want * per_flop) < 1e-9
     assert cost.audit_cost(model, 12, 1, cost.ForwardTiming(12, 1.0, timing.flops)).expensive  # 60 s > 10 s
+
+
+def test_attention_head_summary_names_the_simple_pattern():
+    from hoviz.views import attention
+
+    T = 6
+    prev = np.zeros((T, T))
+    prev[0, 0] = 1
+    prev[np.arange(1, T), np.arange(T - 1)] = 1.0  # every query on the previous token
+    first = np.zeros((T, T))
+    first[:, 0] = 1.0
+    uniform = np.tril(np.ones((T, T))) / np.arange(1, T + 1)[:, None]
+    P = np.stack([prev, first, uniform])  # (3, T, T)
+    assert attention.head_summary(P, 0) == "head 0: 100% on the previous token (mean over queries i ≥ 1)"
+    assert attention.head_summary(P, 1) == "head 1: 100% on the first token (mean over queries i ≥ 1)"
+    assert attention.head_summary(P, 2).startswith("head 2: no simple positional pattern (at most 29%")

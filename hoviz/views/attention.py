@@ -79,3 +79,25 @@ def figures(patterns: np.ndarray, allowed_mask: np.ndarray, tokens, head: int = 
         head_heatmap(patterns[head], tokens, allowed=allowed_mask, title="adjacency matrix (grey: masked)"),
         attention_graph(patterns[head], tokens, threshold=threshold, layout=layout, allowed=allowed_mask),
         ent, graph_edges(patterns[head], threshold, allowed=allowed_mask))
+
+
+PATTERNS = {"the previous token": -1, "itself": 0, "the first token": None}  # offset j - i, or None: column 0
+
+
+def head_pattern_shares(P: np.ndarray) -> dict[str, np.ndarray]:
+    """name -> (H,) mean weight a head puts on that simple pattern, over the queries i >= 1 (where they differ)."""
+    P = np.asarray(P, dtype=np.float64)  # (H, T, T)
+    T = P.shape[-1]
+    if T < 2:
+        return {name: np.zeros(P.shape[0]) for name in PATTERNS}
+    i = np.arange(1, T)
+    return {name: P[:, i, 0 if off is None else i + off].mean(-1) for name, off in PATTERNS.items()}
+
+
+def head_summary(P: np.ndarray, head: int) -> str:
+    """'head 2: 97% on the previous token' (the largest of PATTERNS' mean weights), exact from the (H, T, T) rows."""
+    shares = {name: float(v[head]) for name, v in head_pattern_shares(P).items()}
+    name = max(shares, key=shares.get)
+    if shares[name] < 0.3:
+        return f"head {head}: no simple positional pattern (at most {shares[name]:.0%} on {name}, mean over queries)"
+    return f"head {head}: {shares[name]:.0%} on {name} (mean over queries i ≥ 1)"
