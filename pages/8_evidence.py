@@ -41,8 +41,9 @@ else:
                                                           "mean": "its mean output"}[k])
     figs = evidence.head_figures(hv, (layer, head), lm.model, ids, tokens)
     a1, a2 = st.columns(2)
-    exports.plot(figs.scatter, f"{lm.name}-evidence-heads", where=a1)
-    exports.plot(figs.effects or figs.profile, f"{lm.name}-evidence-effects", where=a2)
+    exports.plot(figs.scatter, f"{lm.name}-evidence-heads", where=a1, key="click-ev-scatter", link={"evhead": "text"})
+    exports.plot(figs.effects or figs.profile, f"{lm.name}-evidence-effects", where=a2, key="click-ev-effects",
+                 link={"evhead": "label"} if figs.effects else None)  # a click on a head's point or bar picks it
     if hv.all_heads:
         st.table([{"every 2-simplicial head at once": e.label, "Δ log-loss": round(e.delta_loss, 4),
                    **({"Δ balanced accuracy": round(e.delta_balanced_accuracy, 4)} if hv.is_match else {})}

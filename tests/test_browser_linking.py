@@ -86,3 +86,21 @@ def test_clicking_a_head_thumbnail_picks_the_head(tiny_app, browser):  # noqa: F
         tab.check("tiny-attention-click")
     finally:
         tab.page.close()
+
+
+def test_clicking_a_head_point_picks_the_head_on_the_evidence_page(tiny_app, browser):  # noqa: F811
+    base, models = tiny_app
+    tab = Watched(browser)
+    try:
+        tab.open(f"{base}/evidence?{urlencode({'model': models['simplicial2'], 'prompt': SHORT})}", 3)
+        chart = tab.page.locator(".js-plotly-plot").first  # each head's score against its effect
+        names = tab.page.evaluate("Array.from(document.querySelector('.js-plotly-plot').data[0].text)")
+        picked = next(n for n in reversed(names) if n != tab.query().get("evhead"))
+        runs = tab.finished
+        chart.locator("g.trace.scatter").first.locator("path.point").nth(names.index(picked)).click(force=True)
+        tab.idle(runs)
+        tab.page.wait_for_function(f"new URLSearchParams(location.search).get('evhead') === '{picked}'",
+                                   timeout=30_000)
+        tab.check("tiny-evidence-click")
+    finally:
+        tab.page.close()

@@ -48,6 +48,12 @@ def test_only_points_of_the_named_traces_count():
         linking.curves_named(fig, ("nodes",))
 
 
+def test_a_named_bar_or_labelled_point_gives_its_name():
+    assert linking.updates(event(point_index=2, x="L1h2", y=0.3), {"evhead": "label"}) == {"evhead": "L1h2"}
+    assert linking.updates(event(x=0.1, y=0.2, text="L0h1"), {"evhead": "text"}) == {"evhead": "L0h1"}
+    assert linking.updates(event(x=0.1, y=0.2), {"evhead": "text"}) == {}
+
+
 def test_an_unknown_field_is_refused():
     with pytest.raises(ValueError, match="unknown point field"):
         linking.updates(event(x=1), {"i": "column"})

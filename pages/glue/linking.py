@@ -15,7 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 OVERLAY = "click targets"  # name of the transparent scatter laid over heatmaps (Streamlit reports no heatmap points)
-FIELDS = ("x", "y", "point_index", "row", "col", "trace")  # and "cd0", "cd1", ...: entries of the customdata
+FIELDS = ("x", "y", "point_index", "row", "col", "trace", "label", "text")  # and "cd0", "cd1", ...: customdata
 
 
 def first_point(event) -> dict | None:
@@ -37,12 +37,16 @@ def _as_int(value) -> int | None:
     return round(number) if math.isfinite(number) else None
 
 
-def read_field(point: dict, field: str) -> int | None:
+def read_field(point: dict, field: str) -> int | str | None:
     """Integer value of `field` of a clicked point: "x", "y", "point_index"; for a heatmap's click target "row" and
     "col" (the cell's array indices, also on category axes) and "trace" (which heatmap of the figure); "cdK" (entry K
-    of the point's customdata). None when the point lacks it."""
+    of the point's customdata); as strings, "label" (the x value of a bar on a category axis, e.g. a head's name)
+    and "text" (the point's text). None when the point lacks it."""
     if field not in FIELDS and not re.fullmatch(r"cd\d+", field):
         raise ValueError(f"unknown point field {field!r}: use one of {', '.join(FIELDS)} or cd0, cd1, ...")
+    if field in ("label", "text"):
+        value = point.get("x" if field == "label" else "text")
+        return None if value is None or isinstance(value, list | dict) else str(value)
     if field in ("x", "y", "point_index"):
         return _as_int(point.get(field))
     custom = point.get("customdata")
@@ -57,7 +61,7 @@ def read_field(point: dict, field: str) -> int | None:
 
 
 def updates(event, link: dict[str, str], bounds: dict[str, tuple[int, int]] | None = None,
-            curves: set[int] | None = None) -> dict[str, int]:
+            curves: set[int] | None = None) -> dict[str, int | str]:
     """URL-key updates a selection event asks for: {url_key: value} for each `link` entry (url_key -> point field)
     the clicked point has, dropping values outside `bounds[url_key]` = (lo, hi) inclusive; with `curves`, only a
     point of those traces (curve numbers) counts. {} when nothing is selected (a click on empty space, a cleared
@@ -69,7 +73,7 @@ def updates(event, link: dict[str, str], bounds: dict[str, tuple[int, int]] | No
     for key, field in link.items():
         value = read_field(point, field)
         lo, hi = (bounds or {}).get(key, (-math.inf, math.inf))
-        if value is not None and lo <= value <= hi:
+        if isinstance(value, str) or (value is not None and lo <= value <= hi):
             out[key] = value
     return out
 
