@@ -31,6 +31,8 @@ def token_view(lm, ids: tuple, pos: int, k: int, where, key: str, wrap: int = 32
                                  colorbar_title="P(yes)", colorscale="RdBu_r", zmax=1.0, wrap=min(wrap, 16),
                                  highlight=pos, value_format=".3f"), f"{lm.name}-p-yes", where=where,
                      key=f"{key}-strip", link={"pos": "cd0"}, bounds={"pos": (0, len(ids) - 1)})
+        where.caption("Read it: red = the model says yes at that position, blue = no; ✓ marks where the true "
+                      "label is yes.")
     else:
         data = {"ids": np.array(ids), "surprisal": tv.values}
         mean = tv.mean_surprisal
@@ -40,12 +42,14 @@ def token_view(lm, ids: tuple, pos: int, k: int, where, key: str, wrap: int = 32
                                  zmax=float(np.log(len(lm.tokenizer))) + 1.0),
                      f"{lm.name}-surprisal", where=where, key=f"{key}-strip", link={"pos": "cd0"},
                      bounds={"pos": (0, len(ids) - 1)})
+        where.caption("Read it: darker = more surprising; each token is coloured by -log p(token | what precedes it).")
     probs = views.next_token_probs(logits, pos)
     actual = ids[pos + 1] if pos + 1 < len(ids) and spec is None else None
     vocab = lm.tokenizer.tokens(range(len(lm.tokenizer)))
     exports.plot(topk_bar(probs, vocab, k, title=f"next token after position {pos} ({tokens[pos]!r})"
                          + ("; orange = the prompt's actual next token" if actual is not None else ""),
                          actual=actual), f"{lm.name}-top{k}-pos{pos}", where=where, key=f"{key}-topk")
+    where.caption("Read it: the k most likely next tokens after the chosen position, most likely on top.")
     data["probs_at_pos"] = probs
     return data
 
