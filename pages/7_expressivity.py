@@ -46,6 +46,8 @@ with zoo.boundary("Cannot build the graph pair"):
     wl = cached_zoo.wl_pair(pair)
     g1, g2 = wl.graphs
     exports.plot(cached_zoo.wl_figure(pair, wl_layout), f"wl-{pair}")
+    st.caption("Read it: same colour = nodes 1-WL cannot tell apart; identical colour counts on both sides mean "
+               "message passing sees the same graph, while the Betti numbers in the titles differ.")
     summary = pair_summary(g1, g2)
     st.dataframe([{"graph": name, **inv, "WL colour classes": len(set(c.values())), "clique-complex Betti": str(b)}
                   for name, inv, c, b in zip(wl.names, summary.values(), wl.colours, wl.betti)],
@@ -64,6 +66,8 @@ st.subheader("The Weisfeiler-Leman ladder: the smallest k that tells each pair a
 with zoo.boundary("Cannot run the WL ladder"):
     rows = cached_zoo.ladder_rows()
     exports.plot(ladder.ladder_figure(rows), "wl-ladder")
+    st.caption("Read it: one row per pair; red: that rung cannot tell the two graphs apart, green: the first rung "
+               "that does, grey: implied (a stronger rung separates whatever a weaker one does).")
     st.dataframe(ladder.ladder_table(rows), hide_index=True)
     t1, t2 = st.columns(2)
     t1.markdown("**Theorems** (cited)\n\n" + "\n".join(f"- {c.text} ({c.source})" for c in ladder.CLAIMS
@@ -94,6 +98,8 @@ names = specs[spec]
 with zoo.boundary("Cannot show the Match3 scores"):
     rows = m3views.match3_rows({n: entries[n].meta for n in names})
     exports.plot(m3views.match3_scores_figure(rows), "match3-scores")
+    st.caption("Read it: each bar is a model's balanced accuracy; above the pairwise-only oracle's line means it "
+               "uses more than pairs of tokens.")
     oracle_note = ", ".join(f"{r.name} {r.balanced_accuracy:.3f}" for r in rows)
     st.caption(f"{spec.rule}. Sidecar balanced accuracy on scored positions: {oracle_note}; the pairwise-only oracle "
                "(hoviz.baselines: the best rule on x_i and on witnesses that pair tests can find) scores "
@@ -101,6 +107,8 @@ with zoo.boundary("Cannot show the Match3 scores"):
                + " on the same sequences. Recompute: `python -m hoviz eval " + " ".join(names) + "`.")
     exports.plot(m3views.match3_per_position_figure({n: cached_zoo.per_position(entries[n].ref, spec) for n in names},
                                                     cached_zoo.oracle_per_position(spec)), "match3-per-position")
+    st.caption("Read it: accuracy at each position; late positions have more candidate pairs, so they separate a "
+               "3-way solver from a pairwise one.")
 
 s1, s2 = st.columns([1, 3])
 mode = url_state.url_selectbox("Sequence", ["random", "typed"], "m3mode", where=s1, radio=True,
@@ -130,6 +138,8 @@ for name in names:
         predictions[label] = views.predictions(logits, spec)
         loaded[name] = (lm, ids, label)
 exports.plot(cached_zoo.figure("labels", tokens, y, predictions), "match3-labels")
+st.caption("Read it: the top row is the truth, one row per model below, green = yes; a red × is a model's "
+           "mistake.")
 if loaded:
     st.caption("Balanced accuracy on 512 fresh sequences: " + ", ".join(
         f"{label} {cached_zoo.held_out_accuracy(lm.ref, spec):.3f}" for name, (lm, _, label) in loaded.items())
@@ -159,6 +169,8 @@ else:
     S, _, top = cached.query_slice(lm.ref, ids, layer, head, i)
     exports.plot(cached_zoo.figure("slice", S, tokens, np.array(x), i, spec.M, task=spec.name),
                  f"match3-slice-{name}-L{layer}-h{head}-i{i}")
+    st.caption("Read it: row j, column l is the weight query i puts on the pair (j, l), darker = heavier; blue "
+               "squares are the true matching pairs, so a solver head is dark exactly there.")
     if len(pairs):
         st.info(views.match_head_summary(weights, head), icon=":material/insights:")
     st.caption(f"Position {i} (x_i = {x[i]}): true label {'yes' if y[i] else 'no'}, {len(pairs)} matching pair(s) "
