@@ -52,6 +52,8 @@ if not lm_curves and not task_curves:
 if lm_curves:
     exports.plot(cached_zoo.figure("curves", lm_curves, x=x, kinds=kinds, title="Language models: loss (solid: validation, "
                        "dashed: train)"), "training-curves")
+    st.caption("Read it: lower is better; a validation curve far below its training curve is a warning sign (the "
+               "leaky exhibit reads the future).")
 if task_curves:
     has_acc = any(isinstance(r, dict) and "balanced_accuracy" in r for c in task_curves.values() for r in c)
     exports.plot(cached_zoo.figure("curves", task_curves, x=x, kinds=kinds, metric="balanced_accuracy" if has_acc else "loss",
@@ -96,6 +98,8 @@ if shown:
                        method="memory: peak live tensor bytes of one forward (TorchDispatchMode)"
                        + (", traced" if traced else "") + "; FLOPs: analytic (hoviz.flops)"),
                 f"memory-expressivity-{metric}")
+    st.caption("Read it: each point is a model, placed by its cost (x) and its quality (y); better models sit towards "
+                   "the top left for accuracy, the bottom left for loss.")
 else:
     st.info(f"No installed model records `{metric}` in its sidecar metrics; pick the other axis.")
 st.dataframe(rows, hide_index=True, column_config={"peak_bytes": None})
@@ -117,6 +121,8 @@ with st.spinner("Measuring..."):
 if picked:
     exports.plot(cached_zoo.figure("scaling", measured, theory, method=f"measured here: {METHOD}" + ("; traced" if traced else "")),
                 "memory-scaling")
+    st.caption("Read it: measured points against the dashed theory lines; a steeper slope on the log axes is a "
+                   "higher power of T (T² for dense attention, T³ for a full 2-simplicial layer).")
 
 # ---------------------------------------------------------------- bench files
 st.subheader("Benchmark files")
