@@ -98,8 +98,8 @@ if shown:
                        method="memory: peak live tensor bytes of one forward (TorchDispatchMode)"
                        + (", traced" if traced else "") + "; FLOPs: analytic (hoviz.flops)"),
                 f"memory-expressivity-{metric}")
-    st.caption("Read it: each point is a model, placed by its cost (x) and its quality (y); better models sit towards "
-                   "the top left for accuracy, the bottom left for loss.")
+    st.caption("Read it: each panel places every model by one cost (x: parameters, FLOPs per token, peak memory) "
+               "against its quality (y); the cheap and good sit left, at the top for accuracy, at the bottom for loss.")
 else:
     st.info(f"No installed model records `{metric}` in its sidecar metrics; pick the other axis.")
 st.dataframe(rows, hide_index=True, column_config={"peak_bytes": None})
@@ -121,8 +121,8 @@ with st.spinner("Measuring..."):
 if picked:
     exports.plot(cached_zoo.figure("scaling", measured, theory, method=f"measured here: {METHOD}" + ("; traced" if traced else "")),
                 "memory-scaling")
-    st.caption("Read it: measured points against the dashed theory lines; a steeper slope on the log axes is a "
-                   "higher power of T (T² for dense attention, T³ for a full 2-simplicial layer).")
+    st.caption("Read it: measured peak memory (solid) beside the theory (dashed); on these log-log axes a steeper "
+               "slope is a higher power of T (T² for dense attention, T³ for a full 2-simplicial layer).")
 
 # ---------------------------------------------------------------- bench files
 st.subheader("Benchmark files")
