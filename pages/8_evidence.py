@@ -44,6 +44,8 @@ else:
     exports.plot(figs.scatter, f"{lm.name}-evidence-heads", where=a1, key="click-ev-scatter", link={"evhead": "text"})
     exports.plot(figs.effects or figs.profile, f"{lm.name}-evidence-effects", where=a2, key="click-ev-effects",
                  link={"evhead": "label"} if figs.effects else None)  # a click on a head's point or bar picks it
+    a1.caption("Read it: one point per head, its mean 3-way score (x) against the change when it is replaced (y); a "
+               "head far right and far from y = 0 is both 3-way and needed. Click a point to pick the head.")
     if hv.all_heads:
         st.table([{"every 2-simplicial head at once": e.label, "Δ log-loss": round(e.delta_loss, 4),
                    **({"Δ balanced accuracy": round(e.delta_balanced_accuracy, 4)} if hv.is_match else {})}
@@ -56,6 +58,7 @@ else:
             eff = cached_zoo.intervention_delta(lm.ref, ids, layer, head, kind)
         exports.plot(evidence.delta_figure(eff, tokens, f"{name} {kind}"), f"{lm.name}-{name}-{kind}-delta",
                      where=st.container())
+        st.caption("Read it: red tokens got harder to predict once the head is replaced, blue ones easier.")
         exports.download_json("Download evidence (JSON)",
                               {"model": lm.name, "source": hv.source, "note": hv.note,
                                "heads": [{"head": h.name, "interaction": h.interaction, "joint_spread": h.joint_spread,
@@ -75,6 +78,8 @@ om = zoo.load_model(other)
 with zoo.boundary("Model comparison"):
     cmp = cached_zoo.compare_prompt((lm.ref, om.ref), ids)
     exports.plot(comparison_strip(cmp), f"{lm.name}-vs-{other}-tokens", where=st.container())
+    st.caption(f"Read it: each token coloured by how much better (blue) or worse (red) {other} predicts it than "
+               f"{lm.name}.")
     w1, w2 = st.columns(2)
     w1.caption(f"Where **{other}** wins most")
     w1.dataframe(wins_rows(cmp.top_wins(1, 0, k=8), cmp.models), hide_index=True)
