@@ -111,11 +111,15 @@ with zoo.boundary("Cannot lift this map"), st.spinner("Computing persistence..."
     left, right = st.columns([3, 2])
     draw(cx, tokens, f"Vietoris–Rips complex of {what} at r = {radius:g}" + (f", ≤ {cap} per token" if cap else ""),
          f"{lm.name}-L{layer}-complex-r{radius:g}", "filtration", "low", layout, seed, three_d, where=left)
+    left.caption("Read it: an edge joins two tokens at distance ≤ r, a filled triangle three pairwise-close tokens; "
+                 "a ring of edges left unfilled is a loop (β1).")
     diagram, barcode, betti_fig = persistence_views(topo.diagrams, topo.curves, radius)
     exports.plot(diagram, f"{lm.name}-L{layer}-diagram", where=right)
     b1, b2 = st.columns(2)
     exports.plot(barcode, f"{lm.name}-L{layer}-barcode", where=b1)
     exports.plot(betti_fig, f"{lm.name}-L{layer}-betti", where=b2)
+    b2.caption("Read it: how many components (β0), loops (β1) and voids (β2) the complex has at each radius; the "
+               "orange line is the radius on screen.")
     st.caption("Diagram and barcode: H0 and H1 of the (capped) Rips filtration, ending at 1 (a zero attention weight); "
                "at radius r the features alive are the bars crossing the orange line. β2 comes from the Euler "
                "characteristic.")
