@@ -8,15 +8,15 @@ import numpy as np
 import streamlit as st
 
 from hoviz.views import threeway
-from hoviz.views.threeway import default_head, default_query, head_summary
+from hoviz.views.threeway import default_head, default_layer, default_query, head_summary
 from pages.glue import cached, exports, frame, guide, linking, url_state, zoo
 
 frame.ensure_frame()
 
 st.header("3-way interactions")
 lm = zoo.require_model()
-layer = zoo.layer_picker(lm, kinds=("simplicial2",), label="2-simplicial layer")
-if layer is None:
+s2_layers = [n for n, kind in enumerate(lm.kinds) if kind == "simplicial2"]
+if not s2_layers:
     having = zoo.models_with("simplicial2")
     st.info(f"**{lm.name}** has no 2-simplicial layer (its mixers: {', '.join(lm.kinds)}). "
             + (f"Models with one: {', '.join(having)}; pick one in the sidebar." if having else
@@ -25,6 +25,8 @@ if layer is None:
     st.stop()
 ids, tokens = zoo.require_tokens(lm)
 T = len(ids)
+best = default_layer({n: cached.interaction(lm.ref, ids, n) for n in s2_layers})
+layer = zoo.layer_picker(lm, kinds=("simplicial2",), label="2-simplicial layer", default=best)
 inter = cached.interaction(lm.ref, ids, layer)  # (H, T)
 head = zoo.head_picker(lm, default=default_head(inter), help="opens on the head with the largest interaction KL")
 

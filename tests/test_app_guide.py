@@ -124,3 +124,18 @@ def test_sample_is_streamed_and_matches_generate(tiny_zoo):
     want = ckpt.model.generate(torch.tensor([ids]), 10, 0.8, top_k, generator=torch.Generator().manual_seed(3))
     text = ckpt.tokenizer.decode(want[0, len(ids):].tolist())
     assert any(c.value.endswith("▌" + text) for c in at.code)
+
+
+def test_threeway_fresh_link_opens_on_the_most_3way_layer_head_and_query(tiny_zoo, tmp_path, monkeypatch):
+    make_checkpoint(tmp_path, "tiny-two-s2", ["simplicial2", "simplicial2"], std=0.6)
+    monkeypatch.setenv("HOVIZ_CHECKPOINTS", str(tmp_path))
+    ckpt = hoviz.load_checkpoint(tmp_path / "tiny-two-s2")
+    _, tr = views.trace_prompt(ckpt.model, ckpt.tokenizer.encode(SHORT))
+    inters = {n: threeway.interaction(tr, n) for n in (0, 1)}
+    layer = threeway.default_layer(inters)
+    head = threeway.default_head(inters[layer])
+    i = threeway.default_query(threeway.scores(tr, layer), head)
+    at = run_app("threeway", {"model": "tiny-two-s2"})
+    assert_clean(at)
+    assert (at.selectbox(key="layer").value, at.selectbox(key="head").value, at.slider(key="i").value) == \
+        (layer, head, i)

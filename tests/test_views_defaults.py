@@ -105,3 +105,10 @@ def test_attention_head_summary_names_the_simple_pattern():
     assert attention.head_summary(P, 0) == "head 0: 100% on the previous token (mean over queries i ≥ 1)"
     assert attention.head_summary(P, 1) == "head 1: 100% on the first token (mean over queries i ≥ 1)"
     assert attention.head_summary(P, 2).startswith("head 2: no simple positional pattern (at most 29%")
+
+
+def test_default_layer_is_the_one_with_the_most_3way_head():
+    low, high = np.full((2, 4), 0.1), np.array([[0.0, 0.0, 0.0, 0.0], [0.5, 0.5, 0.5, 0.5]])
+    assert threeway.default_layer({1: low, 3: high}) == 3
+    assert threeway.default_layer({1: high, 3: low}) == 1
+    assert threeway.default_layer({2: np.zeros((2, 4)), 5: np.zeros((2, 4))}) == 2

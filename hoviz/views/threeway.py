@@ -2,7 +2,7 @@
 triples, a slice with one key fixed, the per-head 3-wayness KL per query, the informative default query, and the
 page's figures. Only T² slices are computed; the T³ pattern is never built.
 
-    h = default_head(interaction(tr, layer)); i = default_query(scores(tr, layer), h)
+    h = default_head(interaction(tr, layer)); i = default_query(scores(tr, layer), h)   # default_layer picks layer
     S, allowed, top = query_slice(tr, layer, h, i)
 """
 
@@ -31,6 +31,14 @@ def default_head(inter: np.ndarray) -> int:
     """The head a 3-way view opens on: the largest mean interaction KL over queries (head 0 when all are 0)."""
     mean = np.asarray(inter).mean(-1)  # (H,)
     return int(np.argmax(mean)) if np.nanmax(mean) > 0 else 0
+
+
+def default_layer(inters: dict[int, np.ndarray]) -> int:
+    """The 2-simplicial layer a 3-way view opens on: the one whose best head has the largest mean interaction KL
+    (`inters`: layer -> (H, T)); the first layer when every score is 0."""
+    layers = sorted(inters)
+    best = [float(np.asarray(inters[n]).mean(-1).max()) for n in layers]
+    return layers[int(np.argmax(best))] if max(best) > 0 else layers[0]
 
 
 def head_summary(inter: np.ndarray, head: int, tol: float = 0.005) -> str:
