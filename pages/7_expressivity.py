@@ -19,7 +19,7 @@ from hoviz.viz.expressivity import (
     matching_pairs,
     pair_summary,
 )
-from pages.glue import cached, cached_zoo, exports, frame, guide, url_state, zoo
+from pages.glue import cached, cached_zoo, exports, frame, guide, linking, url_state, zoo
 
 frame.ensure_frame()
 PAIR_NOTES = {"k3c6": "Both are 2-regular with 6 nodes and 6 edges: every node sees two neighbours of its own colour "
@@ -137,7 +137,10 @@ for name in names:
         label = f"{name} ({model_kind(lm.kinds)})"  # the registry's mixer name, as everywhere in the app
         predictions[label] = views.predictions(logits, spec)
         loaded[name] = (lm, ids, label)
-exports.plot(cached_zoo.figure("labels", tokens, y, predictions), "match3-labels")
+labels = cached_zoo.figure("labels", tokens, y, predictions)
+if isinstance(url_state.current("m3i"), int) and 0 <= url_state.current("m3i") < len(x):  # the query on screen
+    labels = linking.mark(labels, x=url_state.current("m3i"))
+exports.plot(labels, "match3-labels", key="click-m3labels", link={"m3i": "col"}, bounds={"m3i": (0, len(x) - 1)})
 st.caption("Read it: the top row is the truth, one row per model below, green = yes; a red × is a model's "
            "mistake.")
 if loaded:

@@ -104,3 +104,37 @@ def test_clicking_a_head_point_picks_the_head_on_the_evidence_page(tiny_app, bro
         tab.check("tiny-evidence-click")
     finally:
         tab.page.close()
+
+
+# Pixel centre of the click target of chart `n` whose column (customdata[-2]) is farthest from `avoid` (a category axis).
+COLUMN = """([n, avoid]) => {
+  const gd = [...document.querySelectorAll('.js-plotly-plot')][n];
+  const t = gd.data.find(d => d.name === 'click targets');
+  const cols = Array.from(t.customdata).map(c => c[c.length - 2]), far = Math.max(...cols.map(c => Math.abs(c - avoid)));
+  const k = cols.findIndex(c => Math.abs(c - avoid) === far);
+  const area = gd.querySelector('.nsewdrag').getBoundingClientRect();
+  return {x: area.left + gd._fullLayout.xaxis.d2p(t.x[k]), y: area.top + gd._fullLayout.yaxis.d2p(t.y[k]), col: cols[k]};
+}"""
+
+
+def test_clicking_a_label_column_sets_the_match3_query(tiny_app, browser):  # noqa: F811
+    base, models = tiny_app
+    if not models["match3"]:
+        pytest.skip("the tiny zoo has no Match3 model")
+    tab = Watched(browser)
+    try:
+        tab.open(f"{base}/expressivity", 3)
+        n = tab.page.evaluate("[...document.querySelectorAll('.js-plotly-plot')]"
+                              ".findIndex(gd => gd.data.some(d => d.name === 'click targets'))")
+        before = int(tab.query().get("m3i", -1))
+        tab.page.locator(".js-plotly-plot").nth(n).scroll_into_view_if_needed()  # the mouse clicks in the viewport
+        target = tab.page.evaluate(COLUMN, [n, before])
+        runs = tab.finished
+        tab.page.mouse.move(target["x"], target["y"])
+        tab.page.mouse.click(target["x"], target["y"])
+        tab.idle(runs)
+        tab.page.wait_for_function(f"new URLSearchParams(location.search).get('m3i') === '{target['col']}'",
+                                   timeout=30_000)
+        tab.check("tiny-expressivity-click")
+    finally:
+        tab.page.close()

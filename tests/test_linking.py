@@ -95,6 +95,19 @@ def test_click_targets_thin_out_large_maps_and_follow_subplots():
     assert {c[-1] for c in small.customdata} == {1}  # field "trace": the second heatmap
 
 
+def test_click_targets_read_a_figure_whose_arrays_are_base64():
+    import json
+
+    import plotly.io as pio
+
+    fig = go.Figure(go.Heatmap(z=np.array([[0.1, np.nan], [0.3, 0.4]]), x=np.arange(2), y=np.arange(2)))
+    encoded = go.Figure(json.loads(pio.to_json(fig)))  # as a cached figure comes back: arrays as {"bdata": ...}
+    assert isinstance(encoded.data[0].z, dict)
+    over = linking.clickable(encoded).data[1]
+    assert list(zip(over.x, over.y, strict=True)) == [(0, 0), (0, 1), (1, 1)]
+    assert [c[0] for c in over.customdata] == pytest.approx([0.1, 0.3, 0.4])
+
+
 def test_mark_outlines_the_selected_row_and_column():
     fig = linking.mark(go.Figure(go.Heatmap(z=np.zeros((5, 5)))), x=2, y=3)
     col, row = fig.layout.shapes

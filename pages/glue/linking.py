@@ -8,6 +8,7 @@ chosen position is then marked in the page's other figures. Pure functions here 
 
 from __future__ import annotations
 
+import base64
 import math
 import re
 
@@ -88,8 +89,19 @@ def curves_named(fig: go.Figure, names) -> set[int]:
     return set(found)
 
 
+def _array(values, dtype=None) -> np.ndarray | None:
+    """A trace's array as numpy, also when it arrives base64-encoded ({"dtype", "bdata", "shape"}: a figure that went
+    through JSON or a pickle, e.g. a cached one)."""
+    if isinstance(values, dict) and "bdata" in values:
+        flat = np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+        shape = values.get("shape")
+        shape = [int(d) for d in str(shape).split(",")] if shape is not None else [flat.size]
+        return flat.reshape(shape).astype(dtype) if dtype else flat.reshape(shape)
+    return None if values is None else np.asarray(values, dtype=dtype)
+
+
 def _axis_values(values, n: int) -> np.ndarray:
-    return np.arange(n) if values is None else np.asarray(values)
+    return np.arange(n) if values is None else _array(values)
 
 
 def _rewrite(template: str | None, n_custom: int) -> str | None:
@@ -107,24 +119,24 @@ def clickable(fig: go.Figure, max_points: int = 6000) -> go.Figure:
     beyond `max_points` cells per heatmap, every s-th row and column is covered (s the smallest stride that fits)."""
     heatmaps = [t for t in fig.data if t.type == "heatmap"]
     for ordinal, hm in enumerate(heatmaps):
-        z = np.asarray(hm.z, dtype=np.float64)
+        z = _array(hm.z, np.float64)
         if z.ndim != 2 or not z.size:
             continue
         xs, ys = _axis_values(hm.x, z.shape[1]), _axis_values(hm.y, z.shape[0])
         shown = np.isfinite(z)
         if hm.text is not None:
-            shown |= np.vectorize(lambda t: bool(str(t)), otypes=[bool])(np.asarray(hm.text, dtype=object))
+            shown |= np.vectorize(lambda t: bool(str(t)), otypes=[bool])(_array(hm.text).astype(object))
         stride = max(1, math.ceil(math.sqrt(shown.sum() / max_points)))
         rows, cols = np.nonzero(shown[::stride, ::stride])
         rows, cols = rows * stride, cols * stride
-        custom = None if hm.customdata is None else np.asarray(hm.customdata, dtype=object)
+        custom = None if hm.customdata is None else _array(hm.customdata).astype(object)
         cell = [[] if custom is None else (list(custom[r, c]) if custom.ndim == 3 else [custom[r, c]])
                 for r, c in zip(rows, cols, strict=True)]
         n_custom = len(cell[0]) if cell else 0
         data = [c + [None if np.isnan(z[r, k]) else float(z[r, k]), int(r), int(k), ordinal]
                 for c, r, k in zip(cell, rows, cols, strict=True)]
-        text = None if hm.text is None else [np.asarray(hm.text, dtype=object)[r, c] for r, c in zip(rows, cols,
-                                                                                                  strict=True)]
+        text = None if hm.text is None else [_array(hm.text).astype(object)[r, c] for r, c in zip(rows, cols,
+                                                                                                strict=True)]
         fig.add_trace(go.Scatter(
             x=xs[cols].tolist(), y=ys[rows].tolist(), mode="markers", name=OVERLAY, showlegend=False, customdata=data, text=text,
             marker={"color": "rgba(0,0,0,0)", "size": 14}, selected={"marker": {"opacity": 0}},
