@@ -34,3 +34,12 @@ def test_heatmaps_carry_the_tokens_of_each_cell():
 def test_triangle_hover_names_the_query_and_its_keys():
     fig = triangles_figure(list("abcd"), 3, [(0, 2, 0.5)])
     assert "query 3 'd' → keys 0 'a', 2 'c'" in fig.data[0].hovertemplate
+
+
+def test_graph_arrows_name_key_and_query_tokens():
+    from hoviz.viz.attention import attention_graph
+
+    pattern = np.tril(np.ones((3, 3))) / np.arange(1, 4)[:, None]
+    fig = attention_graph(pattern, list("ab\n"), threshold=0.1)
+    arrows = next(t for t in fig.data if t.name and t.name.startswith("direction"))
+    assert "key 0 'a' → query 2 '↵'" in list(arrows.hovertext) and "%{hovertext}" in arrows.hovertemplate

@@ -150,7 +150,8 @@ def attention_graph(pattern, tokens, *, threshold: float = 0.1, layout: str = "c
             x=as_f32(tip[:, 0], 3), y=as_f32(tip[:, 1], 3), mode="markers", name="direction (key -> query)",
             marker={"symbol": "triangle-up", "size": 7, "angle": as_f32(angle, 1), "color": "rgba(31,119,180,0.8)"},
             customdata=np.stack([src, dst], 1), text=as_f32(ew, 3),
-            hovertemplate="%{customdata[0]} -> %{customdata[1]}: w %{text}<extra></extra>"))
+            hovertext=[f"key {j} '{labels[j]}' → query {i} '{labels[i]}'" for j, i in zip(src, dst, strict=True)],
+            hovertemplate="%{hovertext}: w %{text}<extra></extra>"))
     self_w = np.diag(a)
     fig.add_trace(go.Scatter(
         x=as_f32(xy[:, 0], 3), y=as_f32(xy[:, 1], 3), mode="markers+text", text=labels, textposition="top center",
