@@ -139,3 +139,13 @@ def test_threeway_fresh_link_opens_on_the_most_3way_layer_head_and_query(tiny_zo
     assert_clean(at)
     assert (at.selectbox(key="layer").value, at.selectbox(key="head").value, at.slider(key="i").value) == \
         (layer, head, i)
+
+
+def test_compare_and_expressivity_show_the_sidebar_model_and_prompt_disabled(tiny_zoo):
+    for page in ("compare", "expressivity"):
+        at = run_app(page, {"model": "tiny-dense"})
+        assert_clean(at)
+        assert at.selectbox(key="model").disabled and at.text_area(key="prompt").disabled, page
+        assert at.selectbox(key="model").value == "tiny-dense"  # still kept in the URL for the next page
+    at = run_app("prompt", {"model": "tiny-dense"})
+    assert not at.selectbox(key="model").disabled and not at.text_area(key="prompt").disabled

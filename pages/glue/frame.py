@@ -11,7 +11,7 @@ import threading
 import streamlit as st
 
 from pages.glue import url_state
-from pages.glue.page_table import PAGES
+from pages.glue.page_table import IGNORES_SIDEBAR, PAGES
 from pages.glue.zoo import default_name, default_prompt, run_token, zoo
 
 _local = threading.local()
@@ -23,7 +23,7 @@ def _draw_frame():
                           for n, (path, title, icon, url) in enumerate(PAGES)])
     _local.token = run_token()
     url_state.start_run()
-    sidebar()
+    sidebar(live=getattr(page, "url_path", "") not in IGNORES_SIDEBAR)
     return page
 
 
@@ -59,16 +59,18 @@ def switch_model(name: str) -> None:
     _on_model_change()
 
 
-def sidebar() -> None:
-    """The frame's sidebar: model picker (opens on the featured model), prompt box, figure-export format."""
+def sidebar(live: bool = True) -> None:
+    """The frame's sidebar: model picker (opens on the featured model), prompt box, figure-export format. With
+    `live` False (a page that does not read them) the model and prompt are shown disabled."""
     entries = zoo()
     with st.sidebar:
         if entries:
             name = url_state.url_selectbox("Model", list(entries), "model", default_name(),
                                            format_func=lambda n: entries[n].label(), on_change=_on_model_change,
-                                           help="mixer kinds per model and its headline metric")
+                                           help="mixer kinds per model and its headline metric", disabled=not live)
             url_state.url_text_area("Prompt", "prompt", default_prompt(entries[name]), height=130,
-                                    help="what the model reads; longer prompts keep their last block-size tokens")
+                                    help="what the model reads; longer prompts keep their last block-size tokens",
+                                    disabled=not live)
         else:
             st.caption("No checkpoints installed.")
         url_state.url_selectbox("Figure downloads (modebar camera)", ["png", "svg"], "img", radio=True,

@@ -13,3 +13,4 @@ PAGES = [  # (file, title, icon, url_path); the first is the default page
     ("pages/8_evidence.py", "Evidence", ":material/biotech:", "evidence"),
 ]
 PAGE_FILES = {url: path for path, _, _, url in PAGES}  # url path -> page file, for tests and benchmarks
+IGNORES_SIDEBAR = ("compare", "expressivity")  # pages that read every model, not the sidebar's model and prompt
