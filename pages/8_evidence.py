@@ -9,7 +9,7 @@ import streamlit as st
 from hoviz.interventions import KINDS
 from hoviz.views import evidence
 from hoviz.viz.evidence import bucket_figure, comparison_strip, wins_rows
-from pages.glue import cached_zoo, exports, frame, url_state, zoo
+from pages.glue import cached_zoo, exports, frame, guide, url_state, zoo
 
 frame.ensure_frame()
 
@@ -24,6 +24,7 @@ if not choices:
     having = zoo.models_with("simplicial2")
     st.info(f"**{lm.name}** has no 2-simplicial layer (its mixers: {', '.join(lm.kinds)}), so there is no 3-way "
             "head to test. " + (f"Models with one: {', '.join(having)}." if having else ""))
+    guide.switch_to(having, "has 2-simplicial heads to test")
 else:
     with st.spinner("Scoring every 2-simplicial head..."):
         hv = cached_zoo.heads_view(lm.ref, ids)

@@ -149,3 +149,11 @@ def test_compare_and_expressivity_show_the_sidebar_model_and_prompt_disabled(tin
         assert at.selectbox(key="model").value == "tiny-dense"  # still kept in the URL for the next page
     at = run_app("prompt", {"model": "tiny-dense"})
     assert not at.selectbox(key="model").disabled and not at.text_area(key="prompt").disabled
+
+
+def test_evidence_page_offers_a_model_switch_for_a_model_without_2simplicial_heads(tiny_zoo):
+    at = open_link(PAGE_FILES["evidence"], {"model": "tiny-dense"}, SHORT)
+    assert_clean(at)
+    at.button(key="switch-tiny-simplicial2").click().run()
+    assert_clean(at)
+    assert at.selectbox(key="model").value == "tiny-simplicial2" and "no 2-simplicial layer" not in texts(at.info)
