@@ -22,8 +22,7 @@ n_samples = url_state.url_slider("Random sequences", "samples", 1, 4, 1, where=c
 
 report = cost.peek_audit(lm.ref, T, n_samples)
 if report is None:  # not paid for yet on this server: say what it costs first
-    timing = cost.forward_timing(lm.ref, T, views_cost.audit_batch(T))
-    est = views_cost.audit_cost(lm.model, T, n_samples, timing)
+    est = views_cost.audit_cost(lm.model, T, n_samples, cost.audit_timing(lm.ref, T))
     if not cost.go(est, f"audit-{lm.name}-{T}-{n_samples}"):
         st.info(f"The audit of {lm.name} at T = {T} is expensive: press the button to run it, or pick a shorter T.")
         st.stop()

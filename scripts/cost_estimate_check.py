@@ -25,7 +25,7 @@ def main(argv: list[str]) -> None:
         T, n = int(T), int(n)
         ckpt = hoviz.load_checkpoint(name)
         timing = cost.time_forward(ckpt.model, T)  # as the pages time them: sampling at batch 1, the audit batched
-        est = cost.audit_cost(ckpt.model, T, n, cost.time_forward(ckpt.model, T, cost.audit_batch(T), repeats=1))
+        est = cost.audit_cost(ckpt.model, T, n, cost.time_audit_forward(ckpt.model, T))
         t0 = time.perf_counter()
         audit_model(ckpt.model, len(ckpt.tokenizer), T=T, n_samples=n)
         audit_s = time.perf_counter() - t0
@@ -35,6 +35,7 @@ def main(argv: list[str]) -> None:
         list(sample_stream(ckpt.model, ids, 40, 0.8, 20, seed=0))
         sample_s = time.perf_counter() - t0
         print(json.dumps({"model": name, "T": T, "samples": n, "threads": torch.get_num_threads(),
+                          "audit_timed_batch": est.timing.batch,
                           "forward_ms": round(timing.seconds * 1e3, 2),
                           "audit_estimate_s": round(est.seconds, 2), "audit_measured_s": round(audit_s, 2),
                           "sample40_estimate_s": round(s_est.seconds, 2), "sample40_measured_s": round(sample_s, 2)}),

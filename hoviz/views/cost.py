@@ -99,6 +99,17 @@ def audit_batch(T: int, chunk: int = 16) -> int:
     return 2 * min(chunk, T)
 
 
+def time_audit_forward(model, T: int, budget_s: float = 1.0) -> ForwardTiming:
+    """The timing an audit estimate uses: one (1, T) forward first; when a forward at the audit's own batch would
+    take under `budget_s`, that one instead (batching raises a small model's rate several-fold), so the estimate
+    itself never costs more than about a second plus one sequence's forward."""
+    single = time_forward(model, T, repeats=1)
+    batch = audit_batch(min(T, model.config.block_size))
+    if single.seconds * batch > budget_s:
+        return single
+    return time_forward(model, T, batch=batch, repeats=3)
+
+
 def audit_cost(model, T: int, n_samples: int, forward: ForwardTiming) -> CostEstimate:
     """hoviz.audit.audit_model at T: per sample 2T no-grad forwards (the suffix test) and T forward + backward
     passes (the gradient test, ~3 forwards each), all of length T."""

@@ -48,10 +48,15 @@ def _stores() -> dict[str, _Store]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def forward_timing(ref: ModelRef, T: int, batch: int = 1) -> cost.ForwardTiming:
-    """A forward of `ref` on (batch, T) timed on this machine (hoviz.views.cost.time_forward), once per model and
-    shape; a batched one (the audit's) is timed once, since it costs what a part of the audit does."""
-    return cost.time_forward(load(ref).model, T, batch=batch, repeats=3 if batch == 1 else 1)
+def forward_timing(ref: ModelRef, T: int) -> cost.ForwardTiming:
+    """A (1, T) forward of `ref` timed on this machine (hoviz.views.cost.time_forward), once per model and T."""
+    return cost.time_forward(load(ref).model, T)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def audit_timing(ref: ModelRef, T: int) -> cost.ForwardTiming:
+    """The forward an audit estimate scales (hoviz.views.cost.time_audit_forward), once per model and T."""
+    return cost.time_audit_forward(load(ref).model, T)
 
 
 def go(est: cost.CostEstimate, key: str, where=None) -> bool:
