@@ -47,12 +47,22 @@ st.caption("Suffix test: for each cut t, the tokens after t are re-drawn at rand
 
 with st.expander("Audit every installed model"):
     if url_state.url_toggle("Run on all models", "audit_all", False):
+        todo = {}  # name -> (model, T) of the audits not paid for yet
         for name in zoo.zoo():
             with zoo.boundary(f"Checkpoint {name} failed to load"):
                 other = zoo.load_model(name)
                 t = min(T, other.block_size)
-                good, line = verdict(cost.audit_with_progress(other.ref, t, n_samples, f"Auditing {name}"))
-                (st.success if good else st.error)(f"**{name}**: {line}")
+                if cost.peek_audit(other.ref, t, n_samples) is None:
+                    todo[name] = (other, t)
+        ests = [views_cost.audit_cost(o.model, t, n_samples, cost.audit_timing(o.ref, t)) for o, t in todo.values()]
+        what = f"auditing {len(ests)} more model(s), each scaled by its own timing (the slowest one's shown)"
+        if not ests or cost.go(views_cost.total(ests, what), f"audit-all-{T}-{n_samples}-{'-'.join(todo)}"):
+            for name in zoo.zoo():
+                with zoo.boundary(f"Checkpoint {name} failed to load"):
+                    other = zoo.load_model(name)
+                    t = min(T, other.block_size)
+                    good, line = verdict(cost.audit_with_progress(other.ref, t, n_samples, f"Auditing {name}"))
+                    (st.success if good else st.error)(f"**{name}**: {line}")
 
 d1, d2 = st.columns(2)
 fields = {"suffix_change": report.suffix_change, "future_grad": report.future_grad, "influence": report.influence}

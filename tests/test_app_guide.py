@@ -157,3 +157,23 @@ def test_evidence_page_offers_a_model_switch_for_a_model_without_2simplicial_hea
     at.button(key="switch-tiny-simplicial2").click().run()
     assert_clean(at)
     assert at.selectbox(key="model").value == "tiny-simplicial2" and "no 2-simplicial layer" not in texts(at.info)
+
+
+def test_audit_all_models_asks_once_for_the_total(tiny_zoo, monkeypatch):
+    from hoviz.views import cost
+
+    st.cache_resource.clear()
+    monkeypatch.setattr(cost, "EXPENSIVE_S", 0.0)
+    at = run_app("audit", {"model": "tiny-dense", "audit_T": "8", "audit_all": "1"})
+    assert_clean(at)
+    at.button(key="go-audit-tiny-dense-8-1").click().run()  # the page's own audit first
+    assert_clean(at)
+    def per_model(at):
+        return [e.value for e in [*at.success, *at.error] if str(e.value).startswith("**")]
+
+    assert any("more model(s)" in c.value for c in at.caption) and not per_model(at)
+    go_all = [b for b in at.button if b.key.startswith("go-audit-all-8-1-")]
+    assert len(go_all) == 1
+    go_all[0].click().run()
+    assert_clean(at)
+    assert len(per_model(at)) == len(tiny_zoo.names)  # a verdict per model

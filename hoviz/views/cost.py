@@ -126,3 +126,10 @@ def sample_cost(model, prompt_len: int, n_new: int, forward: ForwardTiming) -> C
     contexts = Counter(min(prompt_len + k, block) for k in range(n_new))  # context length -> forwards at it
     flops = sum(n * _flops(model, t) for t, n in contexts.items())
     return CostEstimate(f"sampling {n_new} tokens", flops * forward.seconds_per_flop, n_new, forward, _cubic(model))
+
+
+def total(estimates: list[CostEstimate], what: str) -> CostEstimate:
+    """Several jobs as one estimate (seconds and forwards added; the slowest job's timing and cubic layers)."""
+    slowest = max(estimates, key=lambda e: e.seconds)
+    return CostEstimate(what, sum(e.seconds for e in estimates), sum(e.forwards for e in estimates), slowest.timing,
+                        slowest.cubic_layers)
