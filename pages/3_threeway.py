@@ -9,6 +9,7 @@ import streamlit as st
 
 from hoviz.views import threeway
 from hoviz.views.threeway import default_head, default_layer, default_query, head_summary
+from hoviz.viz.threeway import reads_future
 from pages.glue import cached, exports, frame, guide, linking, url_state, zoo
 
 frame.ensure_frame()
@@ -60,10 +61,11 @@ exports.plot(linking.mark(figs.slice, **{"y" if axis == "j" else "x": index}), f
              key="click-slice", link={"key": "y" if axis == "j" else "x"}, bounds={"key": (0, T - 1)})
 a1.caption("Read it: a bright cell (j, l) is a pair of keys query i reads together; a single bright row or column "
            "means one key matters alone (a pairwise head).")
-exports.plot(figs.mask, f"{name}-mask-i{i}", where=a2, key="click-mask", link={"key": "y" if axis == "j" else "x"},
-             bounds={"key": (0, T - 1)})
-a2.caption("Read it: the pairs (j, l) query i may read; any allowed pair with a key after i lets it read the "
-           "future (a leak, drawn in red).")
+if reads_future(allowed, i):  # the mask panel only when the mask is not plainly causal (grey in S otherwise)
+    exports.plot(figs.mask, f"{name}-mask-i{i}", where=a2, key="click-mask", link={"key": "y" if axis == "j" else "x"},
+                 bounds={"key": (0, T - 1)})
+    a2.caption("Read it: the pairs (j, l) query i may read; any allowed pair with a key after i lets it read the "
+               "future (a leak, drawn in red).")
 exports.plot(figs.triangles, f"{name}-h{head}-triples-i{i}", where=tri, key="click-triples", link={"i": "x"},
              bounds={"i": (0, T - 1)})
 tri.caption("Read it: each triangle joins query i (raised) to its two keys j and l on the token strip; thicker "

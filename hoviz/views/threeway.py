@@ -13,7 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from hoviz.trace import Trace
-from hoviz.viz.threeway import mask_slice_figure, slice_heatmap, threeway_bar, threeway_profile, triangles_figure
+from hoviz.viz.threeway import (
+    allowed_bbox,
+    mask_categories,
+    mask_slice_figure,
+    slice_heatmap,
+    threeway_bar,
+    threeway_profile,
+    triangles_figure,
+)
 
 
 def scores(tr: Trace, layer: int) -> np.ndarray:
@@ -87,11 +95,13 @@ def figures(S, allowed, triples, K, k_allowed, score, tokens, i: int, head: int,
     """Every figure of the 3-way page from the slices above and the (H, T) scores."""
     other = "l" if axis == "j" else "j"
     fixed = f"S[:, {index}, :] (fixed j = {index})" if axis == "j" else f"S[:, :, {index}] (fixed l = {index})"
+    extent = allowed_bbox(allowed)  # the S slice and its mask panel share one extent
     return ThreewayFigures(
-        slice_heatmap(S, tokens, allowed=allowed, title=f"S[{i}, j, l]"),
-        mask_slice_figure(allowed, i, tokens),
+        slice_heatmap(S, tokens, allowed=allowed, future=mask_categories(allowed, i) == 2, extent=extent,
+                      title=f"S[{i}, j, l]"),
+        mask_slice_figure(allowed, i, tokens, extent=extent),
         triangles_figure(tokens, i, triples),
-        slice_heatmap(K, tokens, allowed=k_allowed, ylabel="query i", xlabel=f"key {other}", title=fixed,
-                      colorscale="Greens"),
+        slice_heatmap(K, tokens, allowed=k_allowed, future=mask_categories(k_allowed, index, True) == 2,
+                      ylabel="query i", xlabel=f"key {other}", title=fixed, colorscale="Greens"),
         threeway_bar(score.mean(1), highlight=head),
         threeway_profile(score[head], tokens, i=i))

@@ -10,6 +10,14 @@ max-pooled to at most 64 cells a side, and a graph draws all its edges in a few 
 from __future__ import annotations
 
 import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+
+# Every figure's axes and title make room for their labels (automargin), and numbers print as plain numbers or
+# powers of ten (1.5×10⁻⁶), never with SI prefixes (1µ) that read as units on dimensionless axes.
+_AXIS = {"automargin": True, "exponentformat": "power", "separatethousands": True}
+pio.templates["hoviz"] = go.layout.Template(layout={"xaxis": _AXIS, "yaxis": _AXIS, "title": {"automargin": True}})
+pio.templates.default = "plotly+hoviz"
 
 MASKED_BG = "rgba(160, 160, 160, 0.35)"  # plot background: NaN (masked) heatmap cells show as grey
 # The one categorical palette (plotly's D3 = matplotlib's tab10): models, mixer kinds, WL colours, ranked triples.

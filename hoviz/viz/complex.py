@@ -31,6 +31,15 @@ def tidy(fig: go.Figure, title: str | None = None, height: int | None = None) ->
     return fig
 
 
+def drawing_scale(n: int) -> dict:
+    """Marker, label, edge and triangle styling for a complex over n vertices: smaller nodes and lighter fills as n
+    grows, so that edges and triangles stay visible at T = 96 as at T = 12; labels drawn up to 128 vertices."""
+    return {"node": float(np.clip(24 - n / 6, 8, 18)), "font": int(np.clip(14 - n / 16, 8, 12)),
+            "labels": n <= 128, "width": float(np.clip(2.5 - n / 80, 1.0, 2.5)),
+            "edge": f"rgba(40, 40, 40, {np.clip(0.9 - n / 250, 0.45, 0.9):.2f})",
+            "fill": f"rgba(44, 160, 44, {np.clip(0.45 - n / 400, 0.15, 0.45):.2f})"}
+
+
 def _first(cx: dict, keys, n: int) -> np.ndarray | None:
     for k in keys:
         if cx.get(k) is not None and len(cx[k]) == n:
@@ -106,42 +115,35 @@ def complex_figure(cx: dict, labels=None, layout: str = "spring", seed: int = 0,
     if three_d:
         return _complex_figure_3d(pos, edges, tris, ev, tv, labels, hover, title, value_name, height)
     pos = pos.astype(np.float32)
+    look = drawing_scale(n)
     fig = go.Figure()
     if len(tris):
         tx, ty = triangle_trace_xy(pos, tris)
-        fig.add_trace(go.Scatter(x=tx, y=ty, mode="lines", fill="toself", fillcolor=TRIANGLE_FILL,
+        fig.add_trace(go.Scatter(x=tx, y=ty, mode="lines", fill="toself", fillcolor=look["fill"],
                                  line={"width": 0}, hoverinfo="skip", name=f"triangles ({len(tris)})"))
     if len(edges):
         ex, ey = edge_trace_xy(pos, edges)
-        fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines", line={"color": "rgba(90,90,90,0.55)", "width": 1},
+        fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines", line={"color": look["edge"], "width": look["width"]},
                                  hoverinfo="skip", name=f"edges ({len(edges)})"))
-        if ev is not None:
-            mid = pos[edges].mean(1)
+    # values in the hover (transparent markers at edge midpoints and triangle centroids), not in extra colour bars
+    ids = "{%{customdata[0]},%{customdata[1]}}", "{%{customdata[0]},%{customdata[1]},%{customdata[2]}}"
+    for simplices, values, what, idx in ((edges, ev, "edge", ids[0]), (tris, tv, "triangle", ids[1])):
+        if len(simplices) and values is not None:
+            at = pos[simplices].mean(1)
             fig.add_trace(go.Scatter(
-                x=mid[:, 0], y=mid[:, 1], mode="markers", name=f"edge {value_name}",
-                marker={"size": 6, "color": ev.astype(np.float32), "colorscale": "Viridis", "showscale": True,
-                        "colorbar": {"title": {"text": f"edge<br>{value_name}"}, "x": 1.02, "len": 0.45, "y": 0.78}},
-                customdata=edges.astype(np.int16 if n < 32768 else np.int32),
-                hovertemplate="edge {%{customdata[0]},%{customdata[1]}}: %{marker.color:.3f}<extra></extra>"))
-    if len(tris) and tv is not None:
-        cen = pos[tris].mean(1)
-        fig.add_trace(go.Scatter(
-            x=cen[:, 0], y=cen[:, 1], mode="markers", name=f"triangle {value_name}",
-            marker={"size": 5, "symbol": "triangle-up", "color": tv.astype(np.float32), "colorscale": "Greens",
-                        "showscale": True, "colorbar": {"title": {"text": f"triangle<br>{value_name}"}, "x": 1.02,
-                                                      "len": 0.45, "y": 0.22}},
-            customdata=tris.astype(np.int16 if n < 32768 else np.int32),
-            hovertemplate="triangle {%{customdata[0]},%{customdata[1]},%{customdata[2]}}: %{marker.color:.3f}"
-                          "<extra></extra>"))
+                x=at[:, 0], y=at[:, 1], mode="markers", name=f"{what} {value_name}", showlegend=False,
+                marker={"size": 8, "opacity": 0, "color": values.astype(np.float32), "showscale": False},
+                customdata=simplices.astype(np.int16 if n < 32768 else np.int32),
+                hovertemplate=f"{what} {idx}: {value_name} %{{marker.color:.3f}}<extra></extra>"))
     fig.add_trace(go.Scatter(
-        x=pos[:, 0], y=pos[:, 1], mode="markers+text", text=labels, textposition="middle center",
-        textfont={"size": 10, "color": "black"}, hovertext=hover, hoverinfo="text", name="tokens",
-        marker={"size": 16, "color": np.arange(n, dtype=np.float32), "colorscale": "Blues", "cmin": -n * 0.3, "cmax": n,
-                    "line": {"width": 1, "color": "#335"}}))
+        x=pos[:, 0], y=pos[:, 1], mode="markers+text" if look["labels"] else "markers", text=labels,
+        textposition="middle center", textfont={"size": look["font"], "color": "#111"}, hovertext=hover,
+        hoverinfo="text", showlegend=False, name="tokens",
+        marker={"size": look["node"], "color": "#eef3fb", "line": {"width": 1, "color": "#1f4e8c"}}))
     tidy(fig, title, height)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x")
-    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.02})
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.02}, plot_bgcolor="white")
     return fig
 
 

@@ -42,10 +42,13 @@ def persistence_diagram_figure(diagrams: dict, radius: float | None = None, titl
                   annotation_position="top left")
     for dim in sorted(diagrams):
         d = np.asarray(diagrams[dim], dtype=np.float64).reshape(-1, 2)
+        flat = np.isfinite(d[:, 1]) & (d[:, 1] - d[:, 0] <= 1e-9)  # born and dead at once: no feature, not drawn
+        d = d[~flat]
         inf = ~np.isfinite(d[:, 1])
         death = np.where(inf, top, d[:, 1])
+        hidden = f", {int(flat.sum())} of zero persistence hidden" if flat.any() else ""
         fig.add_trace(go.Scatter(
-            x=d[:, 0].astype(np.float32), y=death.astype(np.float32), mode="markers", name=f"H{dim} ({len(d)})",
+            x=d[:, 0].astype(np.float32), y=death.astype(np.float32), mode="markers", name=f"H{dim} ({len(d)}{hidden})",
             marker={"size": 7, "color": DIM_COLOURS.get(dim, "#555"), "opacity": 0.75,
                         "symbol": np.where(inf, "diamond", "circle").tolist() if inf.any() else "circle"},
             customdata=np.where(inf, np.inf, d[:, 1]).astype(np.float32) if len(d) else None,
@@ -114,9 +117,18 @@ def betti_curves_figure(radii, curves: dict, radius: float | None = None, title:
     """β_k against radius, one step line per dimension, the current radius marked with its Betti numbers."""
     radii = np.asarray(radii, dtype=np.float64)
     fig = go.Figure()
+    # a 2-skeleton's β2 can spike far above β0 and β1 (hundreds of empty tetrahedra): clip the axis to keep β0, β1
+    # readable and say so in the legend (the hover keeps the true values)
+    low = max([float(np.max(c, initial=0)) for d, c in curves.items() if d < 2] + [1.0])
+    peak = max([float(np.max(c, initial=0)) for c in curves.values()] + [1.0])
+    clip = 2.0 * low if peak > 3.0 * low else None
     for dim in sorted(curves):
-        fig.add_trace(go.Scatter(x=radii.astype(np.float32), y=np.asarray(curves[dim], dtype=np.float32),
-                                 mode="lines", name=f"β{dim}",
+        y = np.asarray(curves[dim], dtype=np.float32)
+        note = " (2-skeleton)" if dim == 2 else ""
+        if clip is not None and float(y.max(initial=0)) > clip:
+            note += f", up to {int(y.max())}: clipped"
+        fig.add_trace(go.Scatter(x=radii.astype(np.float32), y=y, hovertemplate=f"β{dim}: %{{y:.0f}} at r = %{{x:.3f}}"
+                                 "<extra></extra>", mode="lines", name=f"β{dim}{note}",
                                  line={"color": DIM_COLOURS.get(dim, "#555"), "shape": "hv", "width": 2}))
     if radius is not None:
         at = {d: int(np.asarray(c)[max(0, int(np.searchsorted(radii, radius + 1e-9, side="right")) - 1)])
@@ -126,5 +138,5 @@ def betti_curves_figure(radii, curves: dict, radius: float | None = None, title:
                       annotation_position="top left" if radius > 0.5 * float(radii.max(initial=1.0)) else "top right")
     tidy(fig, title, height)
     fig.update_xaxes(title="radius", range=[float(radii.min(initial=0.0)), float(radii.max(initial=1.0))])
-    fig.update_yaxes(title="Betti number", rangemode="tozero")
+    fig.update_yaxes(title="Betti number", rangemode="tozero", range=None if clip is None else [0, clip])
     return fig

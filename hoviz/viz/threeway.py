@@ -24,31 +24,62 @@ def allowed_bbox(allowed) -> tuple[int, int, int, int]:
     return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
-def slice_heatmap(values, tokens, *, allowed=None, title: str = "", ylabel: str = "key j", xlabel: str = "key l",
-                  crop: bool = True, colorscale: str = "Purples") -> go.Figure:
-    """A (T, T) slice of the 3-way pattern, cropped to the rows/columns where the mask allows anything.
+def reads_future(allowed, i: int) -> bool:
+    """True when query i's mask slice allows a pair with a key after i (a leaky mask): then the page shows the mask."""
+    return bool((mask_categories(allowed, i) == 2).any())
+
+
+def region_outline(region) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) polyline (NaN-separated unit segments) around the True cells of a (R, C) bool array, cell (r, c)
+    centred at (c, r): the border between each True cell and a False or outside neighbour."""
+    m = np.pad(np.asarray(region, dtype=bool), 1)
+    xs, ys = [], []
+    rows, cols = np.nonzero(m[1:, 1:-1] != m[:-1, 1:-1])  # horizontal borders, at y = r - 0.5
+    for r, c in zip(rows, cols):
+        xs += [c - 0.5, c + 0.5, np.nan]
+        ys += [r - 0.5, r - 0.5, np.nan]
+    rows, cols = np.nonzero(m[1:-1, 1:] != m[1:-1, :-1])  # vertical borders, at x = c - 0.5
+    for r, c in zip(rows, cols):
+        xs += [c - 0.5, c - 0.5, np.nan]
+        ys += [r - 0.5, r + 0.5, np.nan]
+    return np.asarray(xs, dtype=np.float32), np.asarray(ys, dtype=np.float32)
+
+
+def slice_heatmap(values, tokens, *, allowed=None, future=None, extent=None, title: str = "", ylabel: str = "key j",
+                  xlabel: str = "key l", crop: bool = True, colorscale: str = "Viridis") -> go.Figure:
+    """A (T, T) slice of the 3-way pattern with the mask drawn in it: masked cells grey, allowed cells that read the
+    future (a leaky mask) outlined red; cropped to the rows/columns where the mask allows anything.
 
     Parameters
     ----------
     values : (T, T) slice, e.g. S[i, :, :] over (j, l) (rows j, columns l), or S[:, j, :] over (i, l).
     tokens : T display strings, used for both axes.
     allowed : (T, T) bool mask of the same slice; disallowed cells are grey.
+    future : (T, T) bool, optional: allowed cells after the query (outlined red).
+    extent : (r0, r1, c0, c1), optional: the rows/columns drawn (give a panel beside it the same extent).
     """
     z = np.asarray(values, dtype=np.float64)
     allowed = np.ones(z.shape, dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
-    r0, r1, c0, c1 = allowed_bbox(allowed) if crop else (0, z.shape[0], 0, z.shape[1])
+    r0, r1, c0, c1 = extent or (allowed_bbox(allowed) if crop else (0, z.shape[0], 0, z.shape[1]))
     sub = np.where(allowed, z, np.nan)[r0:r1, c0:c1]
     fig = go.Figure(go.Heatmap(
         z=as_f32(sub), x=np.arange(c0, c1), y=np.arange(r0, r1), colorscale=colorscale, zmin=0.0,
-        colorbar={"title": {"text": "S"}, "thickness": 12},
+        colorbar={"title": {"text": "S"}, "thickness": 12, "tickformat": ".3~f"},
         customdata=cell_tokens(list(tokens)[r0:r1], list(tokens)[c0:c1]),
         hovertemplate=pair_template(ylabel, xlabel, "S %{z:.4f}")))
+    if future is not None:  # the mask, read in the slice itself
+        title += "  (grey: masked; red: allowed after i)" if np.any(future) else "  (grey: masked; none after i)"
+    if future is not None and np.asarray(future, dtype=bool)[r0:r1, c0:c1].any():
+        x, y = region_outline(np.asarray(future, dtype=bool)[r0:r1, c0:c1])
+        fig.add_trace(go.Scatter(x=x + c0, y=y + r0, mode="lines", line={"color": "#d62728", "width": 1.5},
+                                 name="allowed, after i (leak)", hoverinfo="skip", showlegend=False))
     tokens = list(tokens)
     fig.update_xaxes(title=xlabel, side="top", tickangle=0, constrain="domain", zeroline=False, showgrid=False,
-                     **token_ticks(tokens[c0:c1], start=c0))
+                     range=[c0 - 0.5, c1 - 0.5], automargin=True, **token_ticks(tokens[c0:c1], start=c0, max_labelled=32))
     fig.update_yaxes(title=ylabel, autorange="reversed", scaleanchor="x", constrain="domain", zeroline=False,
-                     showgrid=False, **token_ticks(tokens[r0:r1], start=r0))
-    fig.update_layout(title={"text": title, "y": 0.99, "yanchor": "top"} if title else None, plot_bgcolor=MASKED_BG,
+                     showgrid=False, automargin=True, **token_ticks(tokens[r0:r1], start=r0, max_labelled=32))
+    fig.update_layout(title={"text": title, "y": 0.99, "yanchor": "top", "font": {"size": 14}} if title else None,
+                      plot_bgcolor=MASKED_BG,
                       height=540, margin={"l": 60, "r": 10, "t": 100 if title else 60, "b": 10})
     return fig
 
@@ -66,25 +97,28 @@ def mask_categories(allowed, i: int, ylabel_is_query: bool = False) -> np.ndarra
 
 
 def mask_slice_figure(allowed, i: int, tokens, *, title: str = "", ylabel: str = "key j",
-                      xlabel: str = "key l") -> go.Figure:
-    """Which (j, l) query i may read: grey = masked, green = allowed, red = allowed but after i (a causal leak)."""
+                      xlabel: str = "key l", extent=None) -> go.Figure:
+    """Which (j, l) query i may read: grey = masked, green = allowed, red = allowed but after i (a causal leak);
+    drawn over `extent` (r0, r1, c0, c1), the whole slice by default: give it the S slice's extent beside it."""
     cat = mask_categories(allowed, i)
-    T = cat.shape[0]
+    r0, r1, c0, c1 = extent or (0, cat.shape[0], 0, cat.shape[1])
     n_ok, n_leak = int((cat == 1).sum()), int((cat == 2).sum())
     scale = [[0.0, "#e8e8e8"], [0.333, "#e8e8e8"], [0.333, "#2ca02c"], [0.667, "#2ca02c"], [0.667, "#d62728"],
              [1.0, "#d62728"]]
-    fig = go.Figure(go.Heatmap(z=cat, zmin=0, zmax=2, colorscale=scale, showscale=False,
-                               customdata=cell_tokens(tokens, tokens),
+    tokens = list(tokens)
+    fig = go.Figure(go.Heatmap(z=cat[r0:r1, c0:c1], x=np.arange(c0, c1), y=np.arange(r0, r1), zmin=0, zmax=2,
+                               colorscale=scale, showscale=False,
+                               customdata=cell_tokens(tokens[r0:r1], tokens[c0:c1]),
                                hovertemplate=pair_template(ylabel, xlabel, "%{z}", "0 masked, 1 allowed, 2 future")))
-    for kw in ({"x0": -0.5, "x1": T - 0.5, "y0": i + 0.5, "y1": i + 0.5},
-               {"x0": i + 0.5, "x1": i + 0.5, "y0": -0.5, "y1": T - 0.5}):
+    for kw in ({"x0": c0 - 0.5, "x1": c1 - 0.5, "y0": i + 0.5, "y1": i + 0.5},
+               {"x0": i + 0.5, "x1": i + 0.5, "y0": r0 - 0.5, "y1": r1 - 0.5}):
         fig.add_shape(type="line", line={"color": "black", "dash": "dash", "width": 1}, **kw)
-    ticks = token_ticks(tokens)
-    fig.update_xaxes(title=xlabel, side="top", tickangle=0, constrain="domain", zeroline=False, showgrid=False, **ticks)
+    fig.update_xaxes(title=xlabel, side="top", tickangle=0, constrain="domain", zeroline=False, showgrid=False,
+                     range=[c0 - 0.5, c1 - 0.5], automargin=True, **token_ticks(tokens[c0:c1], start=c0, max_labelled=32))
     fig.update_yaxes(title=ylabel, autorange="reversed", scaleanchor="x", constrain="domain", zeroline=False,
-                     showgrid=False, **ticks)
+                     showgrid=False, automargin=True, **token_ticks(tokens[r0:r1], start=r0, max_labelled=32))
     verdict = f"{n_leak} reach the future (leak!)" if n_leak else "none after i"
-    fig.update_layout(title={"text": title or f"mask slice for i = {i}: {n_ok + n_leak} allowed pairs, {verdict}",
+    fig.update_layout(title={"text": title or f"mask, i = {i}: {n_ok + n_leak} pairs, {verdict}", "font": {"size": 14},
                              "y": 0.99, "yanchor": "top"}, height=540, margin={"l": 60, "r": 10, "t": 100, "b": 10})
     return fig
 
@@ -133,8 +167,8 @@ def threeway_bar(scores, titles=None, *, highlight: int | None = None) -> go.Fig
     colors = ["#ff7f0e" if h == highlight else "#9467bd" for h in range(len(s))]
     fig = go.Figure(go.Bar(x=titles, y=as_f32(s), marker_color=colors,
                            hovertemplate="%{x}: %{y:.4f} nats<extra></extra>"))
-    fig.update_layout(title="Joint spread (mutual information) per head; 0: S[i] is a product", height=300,
-                      yaxis_title="mean KL(S[i] || Σ_l S ⊗ Σ_j S), nats", margin={"l": 60, "r": 10, "t": 40, "b": 10})
+    fig.update_layout(title="Joint spread per head (0: S[i] is a product)", height=300,
+                      yaxis_title="mean KL, nats", margin={"l": 60, "r": 10, "t": 40, "b": 10})
     return fig
 
 
@@ -147,6 +181,6 @@ def threeway_profile(score, tokens, *, i: int | None = None) -> go.Figure:
                                                                           "<extra></extra>"))
     if i is not None:
         fig.add_vline(x=i, line_dash="dash", line_color="#ff7f0e")
-    fig.update_layout(title="Joint spread (mutual information) per query position", xaxis_title="query i", yaxis_title="KL, nats", height=300,
+    fig.update_layout(title="Joint spread per query", xaxis_title="query i", yaxis_title="KL, nats", height=300,
                       margin={"l": 60, "r": 10, "t": 40, "b": 10})
     return fig
