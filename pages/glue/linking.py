@@ -130,13 +130,13 @@ def clickable(fig: go.Figure, max_points: int = 6000) -> go.Figure:
         rows, cols = np.nonzero(shown[::stride, ::stride])
         rows, cols = rows * stride, cols * stride
         custom = None if hm.customdata is None else _array(hm.customdata).astype(object)
-        cell = [[] if custom is None else (list(custom[r, c]) if custom.ndim == 3 else [custom[r, c]])
-                for r, c in zip(rows, cols, strict=True)]
-        n_custom = len(cell[0]) if cell else 0
-        data = [c + [None if np.isnan(z[r, k]) else float(z[r, k]), int(r), int(k), ordinal]
-                for c, r, k in zip(cell, rows, cols, strict=True)]
-        text = None if hm.text is None else [_array(hm.text).astype(object)[r, c] for r, c in zip(rows, cols,
-                                                                                                strict=True)]
+        cell = np.empty((len(rows), 0), dtype=object) if custom is None else custom[rows, cols].reshape(len(rows), -1)
+        n_custom = cell.shape[1]
+        zs = z[rows, cols].astype(object)
+        zs[np.isnan(z[rows, cols])] = None
+        data = np.column_stack([cell, zs, rows.astype(object), cols.astype(object),
+                                np.full(len(rows), ordinal, dtype=object)])
+        text = None if hm.text is None else _array(hm.text).astype(object)[rows, cols].tolist()
         fig.add_trace(go.Scatter(
             x=xs[cols].tolist(), y=ys[rows].tolist(), mode="markers", name=OVERLAY, showlegend=False, customdata=data, text=text,
             marker={"color": "rgba(0,0,0,0)", "size": 14}, selected={"marker": {"opacity": 0}},
