@@ -94,8 +94,10 @@ def tiny_zoo_dir(tmp_path_factory) -> TinyZoo:
 @pytest.fixture
 def tiny_zoo(tiny_zoo_dir, monkeypatch) -> TinyZoo:
     """Tiny checkpoints of every mixer kind (dense, simplicial2, scn, leaky simplicial2, Match3),
-    installed as the zoo for this test through $HOVIZ_CHECKPOINTS."""
+    installed as the zoo for this test through $HOVIZ_CHECKPOINTS. No job asks for a confirmation
+    ($HOVIZ_CONFIRM_S: timings on a busy machine vary), unless a test sets it lower."""
     monkeypatch.setenv("HOVIZ_CHECKPOINTS", str(tiny_zoo_dir.path))
+    monkeypatch.setenv("HOVIZ_CONFIRM_S", "inf")
     return tiny_zoo_dir
 
 

@@ -94,14 +94,13 @@ def test_expressivity_opens_on_the_head_with_most_weight_on_matching_pairs(tiny_
 
 
 def test_audit_shows_its_estimate_and_asks_before_an_expensive_run(tiny_zoo, monkeypatch):
-    from hoviz.views import cost
 
     st.cache_resource.clear()  # the audit store is per server: start from nothing paid for
     at = run_app("audit", {"model": "tiny-dense", "audit_T": "16"})
     assert_clean(at)
     assert "Estimated about" in texts(at.caption) and "for the audit (T = 16, 1 sequence)" in texts(at.caption)
     assert len(at.get("plotly_chart")) == 2  # cheap: ran at once
-    monkeypatch.setattr(cost, "EXPENSIVE_S", 0.0)
+    monkeypatch.setenv("HOVIZ_CONFIRM_S", "0")
     at = run_app("audit", {"model": "tiny-simplicial2", "audit_T": "16"})
     assert_clean(at)
     assert "2-simplicial, so the cost grows as T³" in texts(at.caption)
@@ -160,10 +159,9 @@ def test_evidence_page_offers_a_model_switch_for_a_model_without_2simplicial_hea
 
 
 def test_audit_all_models_asks_once_for_the_total(tiny_zoo, monkeypatch):
-    from hoviz.views import cost
 
     st.cache_resource.clear()
-    monkeypatch.setattr(cost, "EXPENSIVE_S", 0.0)
+    monkeypatch.setenv("HOVIZ_CONFIRM_S", "0")
     at = run_app("audit", {"model": "tiny-dense", "audit_T": "8", "audit_all": "1"})
     assert_clean(at)
     at.button(key="go-audit-tiny-dense-8-1").click().run()  # the page's own audit first

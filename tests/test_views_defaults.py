@@ -68,10 +68,11 @@ def test_sample_stream_yields_what_generate_draws():
     assert got == want.tolist()
 
 
-def test_cost_estimates_scale_one_timed_forward_by_flops():
+def test_cost_estimates_scale_one_timed_forward_by_flops(monkeypatch):
     from hoviz.flops import flops_per_token
     from hoviz.views import cost
 
+    monkeypatch.delenv("HOVIZ_CONFIRM_S", raising=False)
     model = tiny_simplicial()
     timing = cost.time_forward(model, 12)
     assert timing.T == 12 and timing.seconds > 0

@@ -7,6 +7,7 @@ forward pass timed on this machine (median of 3 after a warm-up), which gives th
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections import Counter
@@ -16,7 +17,7 @@ import torch
 
 from hoviz.flops import flops_per_token
 
-EXPENSIVE_S = 10.0  # estimates above this ask for a confirmation first
+EXPENSIVE_S = 10.0  # estimates above this ask for a confirmation first ($HOVIZ_CONFIRM_S overrides it)
 CUBIC = ("simplicial2",)  # mixers whose work per sequence grows as T³
 
 
@@ -55,7 +56,7 @@ class CostEstimate:
 
     @property
     def expensive(self) -> bool:
-        return self.seconds > EXPENSIVE_S
+        return self.seconds > float(os.environ.get("HOVIZ_CONFIRM_S", EXPENSIVE_S))
 
     def text(self) -> str:
         why = (f"; layer(s) {', '.join(f'L{i}' for i in self.cubic_layers)} are 2-simplicial, so the cost grows "
