@@ -41,7 +41,8 @@ def streamlit_server(zoo: Path, log: Path):
 def streamlit_process(zoo: Path, log: Path):
     """As `streamlit_server`, yielding (base URL, the server's Popen) for callers that watch the process."""
     port = free_port()
-    env = {**os.environ, "HOVIZ_CHECKPOINTS": str(zoo), "PYTHONUNBUFFERED": "1"}
+    env = {"HOVIZ_CONFIRM_S": "inf", **os.environ, "HOVIZ_CHECKPOINTS": str(zoo), "PYTHONUNBUFFERED": "1"}  # no
+    # confirmation button unless the caller's environment asks for one: a busy machine's timings vary
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
            "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
