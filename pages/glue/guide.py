@@ -32,7 +32,7 @@ def intro(where=None) -> None:
     where.markdown(INTRO if picks else INTRO.removesuffix(" Start here:"))
     for col, s in zip(where.columns(max(1, len(picks))), picks):
         if col.button(s.label, key=f"start-{s.page}", help=s.why, on_click=_open, args=(s.page, s.model),
-                      icon=":material/arrow_forward:", use_container_width=True):
+                      icon=":material/arrow_forward:", width="stretch"):
             st.switch_page(PAGE_FILES[s.page])
 
 
