@@ -25,6 +25,8 @@ from hoviz.viz.attention import (
     heads_grid,
 )
 
+GRAPH_TOP_K = 3  # the attention graph draws each query's 3 heaviest keys: readable at T = 96, not a hairball
+
 
 def pairwise(tr: Trace, layer: int, which: str = "j") -> np.ndarray:
     """(H, T, T) float32 pairwise view of `layer`: dense attention; the 2-simplicial marginal Σ_l S (which="j") or
@@ -77,7 +79,8 @@ def figures(patterns: np.ndarray, allowed_mask: np.ndarray, tokens, head: int = 
         heads_grid(patterns, titles=titles, allowed=allowed_mask),
         entropy_bar(ent, titles, T=T, highlight=head if H > 1 else None),
         head_heatmap(patterns[head], tokens, allowed=allowed_mask, title="adjacency matrix (grey: masked)"),
-        attention_graph(patterns[head], tokens, threshold=threshold, layout=layout, allowed=allowed_mask),
+        attention_graph(patterns[head], tokens, threshold=threshold, layout=layout, allowed=allowed_mask,
+                        top_k=GRAPH_TOP_K),
         ent, graph_edges(patterns[head], threshold, allowed=allowed_mask))
 
 

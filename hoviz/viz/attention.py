@@ -102,10 +102,15 @@ def head_heatmap(pattern, tokens, *, title: str = "", allowed=None, xlabel: str 
     return fig
 
 
-def graph_edges(pattern, threshold: float = 0.1, max_edges: int = 1500, allowed=None) -> list[tuple[int, int, float]]:
-    """Edges (j, i, w) with w = A[i, j] >= threshold, j != i, heaviest first, at most `max_edges`."""
+def graph_edges(pattern, threshold: float = 0.1, max_edges: int = 1500, allowed=None,
+                top_k: int | None = None) -> list[tuple[int, int, float]]:
+    """Edges (j, i, w) with w = A[i, j] >= threshold, j != i, heaviest first, at most `max_edges`; with `top_k`,
+    only each query's `top_k` heaviest keys (a readable graph at T = 96 instead of a hairball)."""
     a = np.nan_to_num(masked(pattern, allowed))
     np.fill_diagonal(a, 0.0)
+    if top_k is not None and a.shape[1] > top_k:
+        kth = -np.partition(-a, top_k - 1, axis=1)[:, top_k - 1:top_k]  # (T, 1): each row's top_k-th weight
+        a = np.where(a >= kth, a, 0.0)
     i, j = np.nonzero(a >= max(threshold, 1e-12))
     w = a[i, j]
     order = np.argsort(-w, kind="stable")[:max_edges]
@@ -113,7 +118,7 @@ def graph_edges(pattern, threshold: float = 0.1, max_edges: int = 1500, allowed=
 
 
 def attention_graph(pattern, tokens, *, threshold: float = 0.1, layout: str = "circular", max_edges: int = 1500,
-                    allowed=None, title: str = "", seed: int = 0) -> go.Figure:
+                    allowed=None, title: str = "", seed: int = 0, top_k: int | None = None) -> go.Figure:
     """The head as a weighted directed graph: edge j -> i when query i attends to key j with weight >= threshold.
 
     Edge width and opacity grow with the weight (a few traces, one per width bin, edges separated by None);
@@ -122,7 +127,7 @@ def attention_graph(pattern, tokens, *, threshold: float = 0.1, layout: str = "c
     a = np.nan_to_num(masked(pattern, allowed))
     T = a.shape[0]
     labels = display_tokens(tokens)
-    edges = graph_edges(pattern, threshold, max_edges, allowed)
+    edges = graph_edges(pattern, threshold, max_edges, allowed, top_k)
     xy = vertex_positions(T, [(j, i) for j, i, _ in edges], layout, seed, strengths=[w for _, _, w in edges],
                           backbone=False)  # (T, 2)
     fig = go.Figure()
@@ -156,12 +161,15 @@ def attention_graph(pattern, tokens, *, threshold: float = 0.1, layout: str = "c
     fig.add_trace(go.Scatter(
         x=as_f32(xy[:, 0], 3), y=as_f32(xy[:, 1], 3), mode="markers+text", text=labels, textposition="top center",
         marker={"size": as_f32(10 + 16 * self_w, 1), "color": np.arange(T), "colorscale": "Viridis",
-                "line": {"width": 1, "color": "white"}},
+                "line": {"width": 1, "color": "white"}, "showscale": True,
+                "colorbar": {"title": {"text": "node colour:<br>position"}, "thickness": 10, "len": 0.5}},
         customdata=np.stack([np.arange(T), self_w], 1), name="tokens",
         hovertemplate="pos %{customdata[0]} %{text}<br>self-weight %{customdata[1]:.3f}<extra></extra>"))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x")
-    fig.update_layout(title=title or f"{len(edges)} edges with weight >= {threshold:g}", height=560,
+    kept = f"top {top_k} keys per query, " if top_k else ""
+    fig.update_layout(title=title or f"{len(edges)} edges ({kept}weight >= {threshold:g}); node size: self-weight",
+                      height=560,
                       margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h", "y": -0.02},
                       plot_bgcolor="rgba(0,0,0,0)")
     return fig

@@ -35,7 +35,8 @@ def suffix_figure(suffix_change, future_grad, tolerance: float) -> go.Figure:
                          marker_color=np.where(sc > tolerance, "#d62728", "#2ca02c").tolist()))
     fig.add_trace(go.Scatter(x=t, y=as_f32(fg, 14), name="gradient test: max |∂ logit_t / ∂ x_s|, s > t",
                              mode="lines+markers", line={"color": "#1f77b4"}))
-    fig.add_hline(y=tolerance, line_dash="dash", line_color="black", annotation_text=f"tolerance {tolerance:g}")
+    fig.add_hline(y=tolerance, line_dash="dash", line_color="black", annotation_text=f"tolerance {tolerance:g}",
+                  annotation_position="bottom left", annotation_bgcolor="rgba(255, 255, 255, 0.85)")
     fig.update_yaxes(type="log", title="change (0 shown as 1e-12)", range=[np.log10(FLOOR) - 0.5,
                                                                              max(1.0, np.log10(max(sc.max(),
                                                                                                    fg.max())) + 0.5)])
@@ -64,6 +65,6 @@ def influence_figure(influence, tolerance: float) -> go.Figure:
                      zeroline=False, showgrid=False)
     note = f"<span style='color:{color}'>future (s > t, dashed): " + \
         (f"{n_leak} cells above tolerance: LEAK</span>" if n_leak else "all zero</span>")
-    fig.update_layout(title={"text": f"influence ∂ logit_t / ∂ x_s<br><sub>{note}</sub>", "y": 0.98, "yanchor": "top"},
+    fig.update_layout(title={"text": f"influence ∂ logit_t / ∂ x_s<br><sub>{note}</sub>", "y": 0.96, "yanchor": "top"},
                       height=560, margin={"l": 60, "r": 10, "t": 130, "b": 10})
     return fig

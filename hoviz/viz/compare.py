@@ -185,9 +185,11 @@ def memory_scaling_figure(measured: list[dict], theory: list[dict] | None = None
                                      line={"color": colour, "dash": dash, "width": 2 if dash == "solid" else 1.5},
                                      hovertemplate=f"{name}{suffix}: T=%{{x}}, %{{y:.3s}}B<extra></extra>"))
     subtitle = f"<br><sup>{method}</sup>" if method else ""
-    tidy(fig, (title or "Peak memory against context length (dashed: theory ∝ T², T³ or T·w1·w2, simplices)")
-         + subtitle, height)
-    fig.update_xaxes(title="context length T", type="log")
+    tidy(fig, (title or "Peak memory against context length<br><sup>dashed: theory ∝ T², T³ or T·w1·w2, "
+                        "simplices</sup>") + subtitle, height)
+    measured_T = sorted({int(r["T"]) for r in measured})  # a log axis ticked at the context lengths measured
+    fig.update_xaxes(title="context length T", type="log", tickvals=measured_T or None,
+                     ticktext=[str(t) for t in measured_T] or None)
     fig.update_yaxes(title="bytes", type="log")
     return fig
 

@@ -76,7 +76,8 @@ def effects_figure(heads, *, metric: str = "loss") -> go.Figure:
         fig.add_trace(go.Bar(x=[h.name for h in hs], y=as_f32(vals), name=kind,
                              hovertemplate="%{x}: %{y:+.4f}<extra>" + kind + "</extra>"))
     order = sorted({(h.layer, h.head) for h in heads})
-    fig.update_xaxes(categoryorder="array", categoryarray=[f"L{li}h{hd}" for li, hd in order], tickangle=0)
+    fig.update_xaxes(categoryorder="array", categoryarray=[f"L{li}h{hd}" for li, hd in order],
+                     tickangle=0 if len(order) <= 8 else -90)
     fig.update_layout(barmode="group", height=320, title="Held-out effect of each intervention",
                       yaxis_title="Δ nats/token" if metric == "loss" else "Δ balanced accuracy",
                       margin={"l": 60, "r": 10, "t": 40, "b": 30})

@@ -138,7 +138,8 @@ def match3_labels_figure(tokens, y_true, predictions: dict, title: str | None = 
                                  name="wrong", hoverinfo="skip"))
     acc = {name: float((np.asarray(p) == y_true).mean()) for name, p in predictions.items()}
     summary = ", ".join(f"{n}: {a:.0%} right" for n, a in acc.items())
-    tidy(fig, title or f"Match3 labels per position (x_i + x_j + x_l ≡ 0 mod M for some j < l < i). {summary}",
+    tidy(fig, title or f"Match3 labels per position<br><sup>x_i + x_j + x_l ≡ 0 mod M for some j < l < i; "
+                       f"{summary}</sup>",
          height or 120 + 45 * len(rows))
     fig.update_yaxes(autorange="reversed", showgrid=False, automargin=True)
     fig.update_xaxes(showgrid=False, automargin=True, title={"text": f"token x_i over position i (T = {T})",

@@ -67,7 +67,11 @@ def vertex_positions(n: int, edges=(), layout: str = "spring", seed: int = 0, di
 def graph_positions(g: nx.Graph, layout: str = "circular", seed: int = 0) -> dict:
     """Node -> (x, y): ``circular`` (node order), ``spring`` (seeded) or ``grid`` (nodes that are (row, col) pairs)."""
     if layout == "grid" and all(isinstance(v, tuple) and len(v) == 2 for v in g.nodes):
-        return {v: (float(v[1]) + 0.12 * (v[0] % 2), -float(v[0]) + 0.12 * (v[1] % 2)) for v in g.nodes}
+        # rows and columns bowed into parabolas: no three nodes of a row or column are collinear, so the triangles
+        # inside a row or column (the Rook graph's cliques) have area and show
+        rows, cols = max(v[0] for v in g.nodes), max(v[1] for v in g.nodes)
+        return {v: (float(v[1]) + 0.2 * (v[0] - rows / 2) ** 2, -float(v[0]) + 0.2 * (v[1] - cols / 2) ** 2)
+                for v in g.nodes}
     try:
         order = sorted(g.nodes)
     except TypeError:
