@@ -144,7 +144,9 @@ else:
     if model_rows:
         st.caption(f"Zoo models in {which} (inference at the batch B shown): {bench_method(bench)}")
         st.dataframe([{k: r.get(k) for k in ("name", "kind", "T", "B", "params", "flops_per_token")}
-                      | {"peak_MiB": round(r["bytes"] / 2**20, 3)} for r in model_rows], hide_index=True)
+                      | {"peak_MiB": round(r["bytes"] / 2**20, 3)}
+                      | ({"flops_per_token": round(r["flops_per_token"])} if r.get("flops_per_token") else {})
+                      for r in model_rows], hide_index=True)
     if not brows:
         st.warning(f"{which} has no memory rows this page can read (sections simplicial2, dense, models).")
 

@@ -13,10 +13,10 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-# Every figure's axes and title make room for their labels (automargin), and numbers print as plain numbers or
+# Every figure's axes make room for their labels (automargin), and numbers print as plain numbers or
 # powers of ten (1.5×10⁻⁶), never with SI prefixes (1µ) that read as units on dimensionless axes.
 _AXIS = {"automargin": True, "exponentformat": "power", "separatethousands": True}
-pio.templates["hoviz"] = go.layout.Template(layout={"xaxis": _AXIS, "yaxis": _AXIS, "title": {"automargin": True}})
+pio.templates["hoviz"] = go.layout.Template(layout={"xaxis": _AXIS, "yaxis": _AXIS})
 pio.templates.default = "plotly+hoviz"
 
 MASKED_BG = "rgba(160, 160, 160, 0.35)"  # plot background: NaN (masked) heatmap cells show as grey

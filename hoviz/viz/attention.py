@@ -168,7 +168,8 @@ def attention_graph(pattern, tokens, *, threshold: float = 0.1, layout: str = "c
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x")
     kept = f"top {top_k} keys per query, " if top_k else ""
-    fig.update_layout(title=title or f"{len(edges)} edges ({kept}weight >= {threshold:g}); node size: self-weight",
+    fig.update_layout(title=title or f"{len(edges)} edges: {kept}w ≥ {threshold:g}<br><sup>node size: self-weight, "
+                                     "colour: position</sup>",
                       height=560,
                       margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend={"orientation": "h", "y": -0.02},
                       plot_bgcolor="rgba(0,0,0,0)")

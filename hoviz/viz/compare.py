@@ -8,6 +8,7 @@ FLOPs are analytic (`hoviz.flops`); memory is measured (`hoviz.memory` live, or 
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,11 @@ from plotly.subplots import make_subplots
 
 from hoviz.viz import PALETTE
 from hoviz.viz.complex import tidy
+
+
+def sub_lines(text: str, width: int = 110) -> str:
+    """A subtitle broken into lines of at most `width` characters (plotly does not wrap titles)."""
+    return "<br>".join(textwrap.wrap(text, width))
 
 KIND_COLOURS = {"dense": PALETTE[0], "simplicial2": PALETTE[3], "gated_triangle": PALETTE[2], "scn": PALETTE[5],
                 "mixed": PALETTE[4]}
@@ -148,7 +154,7 @@ def memory_expressivity_figure(models: list[dict], metric: str = "val_loss", T: 
                                      hovertemplate=f"{label}: %{{x:.3s}}, %{{y:.4f}}"
                                                                       "<extra></extra>"), row=1, col=col)
             shown.add(kind)
-    subtitle = f"<br><sup>{method}</sup>" if method else ""
+    subtitle = f"<br><sup>{sub_lines(method)}</sup>" if method else ""
     tidy(fig, (title or f"Memory–expressivity: {metric.replace('_', ' ')} against cost") + subtitle, height)
     fig.update_layout(margin={"t": 100 if method else 90})
     fig.update_xaxes(type="log")
@@ -184,9 +190,10 @@ def memory_scaling_figure(measured: list[dict], theory: list[dict] | None = None
                                      mode="lines+markers" if dash == "solid" else "lines", legendgroup=name,
                                      line={"color": colour, "dash": dash, "width": 2 if dash == "solid" else 1.5},
                                      hovertemplate=f"{name}{suffix}: T=%{{x}}, %{{y:.3s}}B<extra></extra>"))
-    subtitle = f"<br><sup>{method}</sup>" if method else ""
+    subtitle = f"<br><sup>{sub_lines(method)}</sup>" if method else ""
     tidy(fig, (title or "Peak memory against context length<br><sup>dashed: theory ∝ T², T³ or T·w1·w2, "
                         "simplices</sup>") + subtitle, height)
+    fig.update_layout(margin={"t": 70 + 14 * subtitle.count("<br>")})
     measured_T = sorted({int(r["T"]) for r in measured})  # a log axis ticked at the context lengths measured
     fig.update_xaxes(title="context length T", type="log", tickvals=measured_T or None,
                      ticktext=[str(t) for t in measured_T] or None)
