@@ -135,7 +135,7 @@ def clickable(fig: go.Figure, max_points: int = 6000) -> go.Figure:
         zs = z[rows, cols].astype(object)
         zs[np.isnan(z[rows, cols])] = None
         data = np.column_stack([cell, zs, rows.astype(object), cols.astype(object),
-                                np.full(len(rows), ordinal, dtype=object)])
+                                np.full(len(rows), ordinal, dtype=object)]).tolist()
         text = None if hm.text is None else _array(hm.text).astype(object)[rows, cols].tolist()
         fig.add_trace(go.Scatter(
             x=xs[cols].tolist(), y=ys[rows].tolist(), mode="markers", name=OVERLAY, showlegend=False, customdata=data, text=text,
