@@ -113,3 +113,15 @@ def test_default_layer_is_the_one_with_the_most_3way_head():
     assert threeway.default_layer({1: low, 3: high}) == 3
     assert threeway.default_layer({1: high, 3: low}) == 1
     assert threeway.default_layer({2: np.zeros((2, 4)), 5: np.zeros((2, 4))}) == 2
+
+
+def test_audit_progress_counts_every_chunk_and_changes_nothing():
+    from hoviz.audit import audit_model
+
+    model = tiny_simplicial()
+    calls = []
+    with_progress = audit_model(model, T=12, n_samples=2, chunk=5, progress=lambda d, t: calls.append((d, t)))
+    plain = audit_model(model, T=12, n_samples=2, chunk=5)
+    assert calls == [(k, 12) for k in range(1, 13)]  # 2 samples × 2 tests × ceil(12 / 5) chunks
+    np.testing.assert_array_equal(with_progress.influence, plain.influence)
+    np.testing.assert_array_equal(with_progress.suffix_change, plain.suffix_change)
