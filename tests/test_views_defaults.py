@@ -125,3 +125,11 @@ def test_audit_progress_counts_every_chunk_and_changes_nothing():
     assert calls == [(k, 12) for k in range(1, 13)]  # 2 samples × 2 tests × ceil(12 / 5) chunks
     np.testing.assert_array_equal(with_progress.influence, plain.influence)
     np.testing.assert_array_equal(with_progress.suffix_change, plain.suffix_change)
+
+
+def test_audit_timing_batches_only_when_that_is_cheap():
+    from hoviz.views import cost
+
+    model = tiny_simplicial()
+    assert cost.time_audit_forward(model, 12, budget_s=60.0).batch == cost.audit_batch(12) == 24
+    assert cost.time_audit_forward(model, 12, budget_s=0.0).batch == 1
