@@ -10,7 +10,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SCANNED = [*sorted((ROOT / "hoviz").rglob("*.py")), *sorted((ROOT / "pages").rglob("*.py")),
            *sorted((ROOT / "scripts").rglob("*")), *sorted((ROOT / "docs").rglob("*.md")), ROOT / "README.md",
-           ROOT / "app.py"]
+           ROOT / "app.py", *sorted((ROOT / "checkpoints").glob("*.json")),  # sidecars' texts are shown in the app
+           *sorted((ROOT / "benchmarks").rglob("*.md"))]
 DOC_PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.md)\b")
 SECTION = re.compile(r"docs/theory\.md\s+§\s*(\d+(?:\.\d+)?)(?:\s*[-–,]\s*§?\s*(\d+(?:\.\d+)?))?")
 OUTSIDE = re.compile(r"\b(RESEARCH\.md|ANCHORS\.md|STYLE\.md)\b|\bissues?\s+#?\d+|\bissue #\d+", re.IGNORECASE)
