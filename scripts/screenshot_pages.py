@@ -13,15 +13,16 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hoviz.checkpoint import CHECKPOINT_DIR  # noqa: E402
-from tests.streamlit_harness import CHROMIUM_ARGS, chromium_path, streamlit_server  # noqa: E402
-from tests.test_browser import SHORT, Watched  # noqa: E402
+from hoviz.checkpoint import CHECKPOINT_DIR
+from tests.streamlit_harness import CHROMIUM_ARGS, chromium_path, streamlit_server
+from tests.test_browser import SHORT, Watched
 
 OUT = ROOT / "docs" / "screenshots"
 VISITS = [("threeway", {"model": "shakespeare-simplicial2", "prompt": SHORT}, 2),
           ("threeway-leaky", {"model": "shakespeare-simplicial2-leaky", "prompt": SHORT}, 2),
           ("complex", {"model": "shakespeare-gated-triangle", "prompt": SHORT}, 4),
-          ("expressivity", {}, 3)]
+          ("expressivity", {}, 3),
+          ("expressivity-rook", {"pair": "rook", "wl_layout": "grid"}, 3)]
 
 
 def main(tag: str) -> None:
