@@ -4,7 +4,8 @@
     S[i]     = softmax of A[i] over the flattened pair (j, l),   o[i] = Σ_{j,l} S[i,j,l] v1[j] ⊙ v2[l].
 
 `two_simplicial_attention` is the public, exact kernel; `two_simplicial_reference` is the plain definition that
-materialises the (B, H, T, T, T) tensor, used by tests, the benchmark, and the `leaky` exhibit (masks only j <= i).
+materialises the (B, H, T, T, T) tensor, used by tests, the benchmark and a traced full pattern; the `leaky`
+exhibit's mask (only j <= i) runs through the blockwise kernel.
 """
 
 from __future__ import annotations
@@ -131,6 +132,12 @@ class Simplicial2Attention(nn.Module):
         self.hook_stats = HookPoint()  # dict: marginal_j, marginal_l (B, H, T, T); entropy (B, H, T); lse
         self.block_size: int | None = None  # query rows per kernel block; None: the kernel's (CPU-tuned) choice
 
+    def _attend(self, q, k1, k2, v1, v2) -> torch.Tensor:
+        """The layer's kernel: the public causal one, or the blockwise kernel with the exhibit's leaky mask."""
+        if self.mask == "leaky":  # the fused GPU kernel is causal only; the leak is kept exact and O(T²) in memory
+            return blockwise_two_simplicial(q, k1, k2, v1, v2, self.w1, self.w2, self.block_size, mask="leaky")
+        return two_simplicial_attention(q, k1, k2, v1, v2, w1=self.w1, w2=self.w2, block_size=self.block_size)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         B, T, C = x.shape
         parts = self.qkv(x).split(C, dim=2)
@@ -140,18 +147,18 @@ class Simplicial2Attention(nn.Module):
             v2 = v2 + 1.0
         if self.hook_qk.active:
             self.hook_qk(torch.stack([q, k1, k2]))
-        if self.mask == "leaky" or self.hook_pattern.active:
+        if self.hook_pattern.active:
             y, probs = two_simplicial_reference(q, k1, k2, v1, v2, w1=self.w1, w2=self.w2, mask=self.mask,
                                                 return_probs=True)
             self.hook_pattern(probs)
             if self.hook_stats.active:
                 self.hook_stats(statistics_from_probs(probs.detach()))
         elif self.hook_stats.active:  # tracing: the statistics come from the same pass as the output
-            y, stats = two_simplicial_with_statistics(q, k1, k2, v1, v2, self.w1, self.w2, self.block_size)
+            y, stats = two_simplicial_with_statistics(q, k1, k2, v1, v2, self.w1, self.w2, self.block_size, self.mask)
             self.hook_stats(stats)
             if torch.is_grad_enabled():  # that pass is no-grad; recompute for autograd in the rare traced-grad case
-                y = two_simplicial_attention(q, k1, k2, v1, v2, w1=self.w1, w2=self.w2, block_size=self.block_size)
+                y = self._attend(q, k1, k2, v1, v2)
         else:
-            y = two_simplicial_attention(q, k1, k2, v1, v2, w1=self.w1, w2=self.w2, block_size=self.block_size)
+            y = self._attend(q, k1, k2, v1, v2)
         y = y.transpose(1, 2).contiguous().view(B, T, C)
         return self.proj(self.norm(y))

@@ -68,18 +68,19 @@ def _compute_dtype(dtype: torch.dtype) -> torch.dtype:
     return torch.float64 if dtype == torch.float64 else torch.float32
 
 
-def _blocks(T: int, bs: int, w1, w2):
-    """(i0, i1, j0, j1, l0, l1) for each query block."""
+def _blocks(T: int, bs: int, w1, w2, mask: str = "causal"):
+    """(i0, i1, j0, j1, l0, l1) for each query block; the "leaky" mask lets l run to the end of the sequence."""
     for i0 in range(0, T, bs):
         i1 = min(T, i0 + bs)
-        yield (i0, i1, *key_range(i0, i1, w1), *key_range(i0, i1, w2))
+        l0, l1 = key_range(i0, i1, w2)
+        yield (i0, i1, *key_range(i0, i1, w1), l0, l1 if mask == "causal" else T)
 
 
-def _bias(i0, i1, k0, k1, w, dtype, device) -> torch.Tensor:
-    """(bq, K) additive mask: 0 where i - w < k <= i, -inf elsewhere."""
+def _bias(i0, i1, k0, k1, w, dtype, device, causal: bool = True) -> torch.Tensor:
+    """(bq, K) additive mask: 0 where i - w < k <= i (i - w < k when not causal), -inf elsewhere."""
     i = torch.arange(i0, i1, device=device).view(-1, 1)
     k = torch.arange(k0, k1, device=device).view(1, -1)
-    ok = k <= i
+    ok = k <= i if causal else torch.ones(i1 - i0, k1 - k0, dtype=torch.bool, device=device)
     if w is not None:
         ok = ok & (k > i - w)
     return torch.zeros(ok.shape, dtype=dtype, device=device).masked_fill_(~ok, float("-inf"))  # (bq, K)
@@ -87,17 +88,17 @@ def _bias(i0, i1, k0, k1, w, dtype, device) -> torch.Tensor:
 
 def _block_logits(qs, k1, k2, blk):
     """Masked logits of one block, (B, H, bq, J, L), and qk1 = (q/√D) ⊙ k1, (B, H, bq, J, D)."""
-    i0, i1, j0, j1, l0, l1, w1, w2 = blk
+    i0, i1, j0, j1, l0, l1, w1, w2, mask = blk
     B, H, _, D = qs.shape
     bq, J, L = i1 - i0, j1 - j0, l1 - l0
     qk1 = qs[:, :, i0:i1, None, :] * k1[:, :, None, j0:j1, :]  # (B, H, bq, J, D)
     logits = (qk1.view(B, H, bq * J, D) @ k2[:, :, l0:l1].transpose(-1, -2)).view(B, H, bq, J, L)
     logits.add_(_bias(i0, i1, j0, j1, w1, qs.dtype, qs.device)[:, :, None])
-    logits.add_(_bias(i0, i1, l0, l1, w2, qs.dtype, qs.device)[:, None, :])
+    logits.add_(_bias(i0, i1, l0, l1, w2, qs.dtype, qs.device, causal=mask == "causal")[:, None, :])
     return logits, qk1
 
 
-def _forward(q, k1, k2, v1, v2, w1, w2, bs, want_lse: bool, stats: dict | None = None):
+def _forward(q, k1, k2, v1, v2, w1, w2, bs, want_lse: bool, stats: dict | None = None, mask: str = "causal"):
     """Output (B, H, T, D) in the compute dtype and, if asked, the row log-sum-exp (B, H, T).
 
     With `stats` (a dict), also fills in what the app shows of the pattern, from the same probabilities:
@@ -109,9 +110,9 @@ def _forward(q, k1, k2, v1, v2, w1, w2, bs, want_lse: bool, stats: dict | None =
     lse = torch.empty(B, H, T, dtype=q.dtype, device=q.device) if want_lse or stats is not None else None  # (B, H, T)
     if stats is not None:
         stats.update(marginal_j=q.new_zeros(B, H, T, T), marginal_l=q.new_zeros(B, H, T, T), entropy=q.new_zeros(B, H, T))
-    for i0, i1, j0, j1, l0, l1 in _blocks(T, bs, w1, w2):
+    for i0, i1, j0, j1, l0, l1 in _blocks(T, bs, w1, w2, mask):
         bq, J, L = i1 - i0, j1 - j0, l1 - l0
-        logits, _ = _block_logits(qs, k1, k2, (i0, i1, j0, j1, l0, l1, w1, w2))
+        logits, _ = _block_logits(qs, k1, k2, (i0, i1, j0, j1, l0, l1, w1, w2, mask))
         m = logits.amax(dim=(-2, -1), keepdim=True)  # (B, H, bq, 1, 1), finite: (i, i) is always allowed
         shifted = logits.sub_(m)  # in place: log of the unnormalised probabilities
         p = shifted.exp() if stats is not None else shifted.exp_()
@@ -132,7 +133,7 @@ def _forward(q, k1, k2, v1, v2, w1, w2, bs, want_lse: bool, stats: dict | None =
     return out, lse
 
 
-def two_simplicial_with_statistics(q, k1, k2, v1, v2, w1=None, w2=None, block_size=None):
+def two_simplicial_with_statistics(q, k1, k2, v1, v2, w1=None, w2=None, block_size=None, mask="causal"):
     """No-grad forward that also returns the pattern's marginals, row entropies and lse (see `_forward`)."""
     B, H, T, D = q.shape
     cdtype = _compute_dtype(q.dtype)
@@ -140,11 +141,11 @@ def two_simplicial_with_statistics(q, k1, k2, v1, v2, w1=None, w2=None, block_si
                                           device=q.device.type)
     stats = {}
     with torch.no_grad(), torch.autocast(q.device.type, enabled=False):
-        out, _ = _forward(*[t.to(cdtype).contiguous() for t in (q, k1, k2, v1, v2)], w1, w2, bs, False, stats)
+        out, _ = _forward(*[t.to(cdtype).contiguous() for t in (q, k1, k2, v1, v2)], w1, w2, bs, False, stats, mask)
     return out.to(q.dtype), stats
 
 
-def _backward(dout, q, k1, k2, v1, v2, lse, w1, w2, bs, needs):
+def _backward(dout, q, k1, k2, v1, v2, lse, w1, w2, bs, needs, mask="causal"):
     """Gradients of the five inputs (None where not needed), recomputing probabilities block by block."""
     B, H, T, D = q.shape
     scale = 1.0 / math.sqrt(D)
@@ -152,9 +153,9 @@ def _backward(dout, q, k1, k2, v1, v2, lse, w1, w2, bs, needs):
     need_q, need_k1, need_k2, need_v1, need_v2 = needs
     need_logit = need_q or need_k1 or need_k2
     dq, dk1, dk2, dv1, dv2 = (torch.zeros_like(q) if n else None for n in needs)  # (B, H, T, D)
-    for i0, i1, j0, j1, l0, l1 in _blocks(T, bs, w1, w2):
+    for i0, i1, j0, j1, l0, l1 in _blocks(T, bs, w1, w2, mask):
         bq, J, L = i1 - i0, j1 - j0, l1 - l0
-        logits, qk1 = _block_logits(qs, k1, k2, (i0, i1, j0, j1, l0, l1, w1, w2))
+        logits, qk1 = _block_logits(qs, k1, k2, (i0, i1, j0, j1, l0, l1, w1, w2, mask))
         p = logits.sub_(lse[:, :, i0:i1, None, None]).exp_().view(B, H, bq * J, L)  # P, in place
         do = dout[:, :, i0:i1]  # (B, H, bq, D)
         dov1 = (do[:, :, :, None, :] * v1[:, :, None, j0:j1]).view(B, H, bq * J, D)  # dO_i ⊙ v1_j
@@ -185,22 +186,22 @@ class _TwoSimplicial(torch.autograd.Function):
     """Autograd wrapper: saves the (compute-dtype) inputs and the row log-sum-exp, never a probability."""
 
     @staticmethod
-    def forward(ctx, q, k1, k2, v1, v2, w1, w2, bs):
-        out, lse = _forward(q, k1, k2, v1, v2, w1, w2, bs, want_lse=True)
+    def forward(ctx, q, k1, k2, v1, v2, w1, w2, bs, mask):
+        out, lse = _forward(q, k1, k2, v1, v2, w1, w2, bs, want_lse=True, mask=mask)
         ctx.save_for_backward(q, k1, k2, v1, v2, lse)
-        ctx.windows = (w1, w2, bs)
+        ctx.windows = (w1, w2, bs, mask)
         return out
 
     @staticmethod
     @once_differentiable
     def backward(ctx, dout):
         q, k1, k2, v1, v2, lse = ctx.saved_tensors
-        w1, w2, bs = ctx.windows
-        grads = _backward(dout.contiguous(), q, k1, k2, v1, v2, lse, w1, w2, bs, ctx.needs_input_grad[:5])
-        return (*grads, None, None, None)
+        w1, w2, bs, mask = ctx.windows
+        grads = _backward(dout.contiguous(), q, k1, k2, v1, v2, lse, w1, w2, bs, ctx.needs_input_grad[:5], mask)
+        return (*grads, None, None, None, None)
 
 
-def blockwise_two_simplicial(q, k1, k2, v1, v2, w1, w2, block_size):
+def blockwise_two_simplicial(q, k1, k2, v1, v2, w1, w2, block_size, mask="causal"):
     """Causal 2-simplicial attention of (B, H, T, D) inputs, exact, never holding a (T, T, T) tensor.
 
     Parameters
@@ -223,7 +224,7 @@ def blockwise_two_simplicial(q, k1, k2, v1, v2, w1, w2, block_size):
     # the two must see the same numbers, so the kernel keeps its own compute dtype throughout.
     with torch.autocast(q.device.type, enabled=False):
         if torch.is_grad_enabled() and any(t.requires_grad for t in (q, k1, k2, v1, v2)):
-            out = _TwoSimplicial.apply(*ins, w1, w2, bs)
+            out = _TwoSimplicial.apply(*ins, w1, w2, bs, mask)
         else:
-            out, _ = _forward(*ins, w1, w2, bs, want_lse=False)  # inference: nothing saved
+            out, _ = _forward(*ins, w1, w2, bs, want_lse=False, mask=mask)  # inference: nothing saved
     return out.to(dtype)
