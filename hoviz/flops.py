@@ -20,13 +20,15 @@ def causal_pairs(T: int, w1: int | None, w2: int | None) -> int:
 
 
 def executed_triples(T: int, n_head: int, head_dim: int, w1: int | None, w2: int | None, batch: int = 1,
-                     device: str = "cpu") -> int:
-    """(i, j, l) triples the blockwise kernel computes for one head, masked ones of each block included."""
+                     device: str = "cpu", mask: str = "causal") -> int:
+    """(i, j, l) triples the blockwise kernel computes for one head, masked ones of each block included (the leaky
+    mask's second key runs to the end of the sequence)."""
     bq = default_block_size(T, n_head, head_dim, B=batch, w1=w1, w2=w2, device=device)
     total = 0
     for i0 in range(0, T, bq):
         i1 = min(T, i0 + bq)
-        total += (i1 - i0) * (i1 - key_range(i0, i1, w1)[0]) * (i1 - key_range(i0, i1, w2)[0])
+        total += (i1 - i0) * (i1 - key_range(i0, i1, w1)[0]) * ((i1 if mask == "causal" else T)
+                                                                   - key_range(i0, i1, w2)[0])
     return total
 
 
@@ -48,10 +50,8 @@ def mixer_flops(kind: str, config: GPTConfig, T: int, *, executed: bool = False,
         return 2 * C * 3 * C + 2 * C * C + 4 * C * keys  # qkv, proj; q·k and p·v over `keys` keys per head
     if kind == "simplicial2":
         w1, w2 = config.s2_window1, config.s2_window2
-        if executed and config.s2_mask == "leaky":  # the exhibit runs the plain definition: every (i, j, l),
-            triples = T**3 + T**2 / 2  # and torch.einsum contracts Σ_j v1_j ⊙ (P v2)_ij as one more matmul
-        elif executed:
-            triples = executed_triples(T, H, D, w1, w2, batch, device)
+        if executed:
+            triples = executed_triples(T, H, D, w1, w2, batch, device, config.s2_mask)
         else:
             triples = causal_pairs(T, w1, w2)
         return 2 * C * 5 * C + 2 * C * C + 4 * C * triples / T  # qkv(5), proj; logits (2D) + values (2D) per pair

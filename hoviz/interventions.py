@@ -15,7 +15,6 @@ import torch
 import torch.nn.functional as F
 
 from hoviz.errors import EvidenceError
-from hoviz.mixers.simplicial import two_simplicial_attention, two_simplicial_reference
 from hoviz.surrogate import surrogate_attention
 
 KINDS = ("surrogate", "zero", "mean")
@@ -106,10 +105,7 @@ def head_outputs(block, x: torch.Tensor, surrogate: list[int] = ()) -> tuple[tor
     if mixer.fallback_bias:  # exactly as Simplicial2Attention.forward
         k2, v2 = k2 + 1.0 / mixer.head_dim, v2 + 1.0
     windows = {"w1": mixer.w1, "w2": mixer.w2}
-    if mixer.mask == "leaky":
-        y = two_simplicial_reference(q, k1, k2, v1, v2, mask="leaky", **windows)
-    else:
-        y = two_simplicial_attention(q, k1, k2, v1, v2, block_size=mixer.block_size, **windows)
+    y = mixer.attend(q, k1, k2, v1, v2)  # exactly the layer's kernel (causal, or the exhibit's leaky mask)
     if surrogate:
         hs = list(surrogate)
         y = y.clone()

@@ -132,7 +132,7 @@ class Simplicial2Attention(nn.Module):
         self.hook_stats = HookPoint()  # dict: marginal_j, marginal_l (B, H, T, T); entropy (B, H, T); lse
         self.block_size: int | None = None  # query rows per kernel block; None: the kernel's (CPU-tuned) choice
 
-    def _attend(self, q, k1, k2, v1, v2) -> torch.Tensor:
+    def attend(self, q, k1, k2, v1, v2) -> torch.Tensor:
         """The layer's kernel: the public causal one, or the blockwise kernel with the exhibit's leaky mask."""
         if self.mask == "leaky":  # the fused GPU kernel is causal only; the leak is kept exact and O(T²) in memory
             return blockwise_two_simplicial(q, k1, k2, v1, v2, self.w1, self.w2, self.block_size, mask="leaky")
@@ -157,8 +157,8 @@ class Simplicial2Attention(nn.Module):
             y, stats = two_simplicial_with_statistics(q, k1, k2, v1, v2, self.w1, self.w2, self.block_size, self.mask)
             self.hook_stats(stats)
             if torch.is_grad_enabled():  # that pass is no-grad; recompute for autograd in the rare traced-grad case
-                y = self._attend(q, k1, k2, v1, v2)
+                y = self.attend(q, k1, k2, v1, v2)
         else:
-            y = self._attend(q, k1, k2, v1, v2)
+            y = self.attend(q, k1, k2, v1, v2)
         y = y.transpose(1, 2).contiguous().view(B, T, C)
         return self.proj(self.norm(y))
