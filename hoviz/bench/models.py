@@ -68,7 +68,7 @@ def plan_models(ctx, specs, T_max, batch) -> list:
             continue
         cfg = model.config
         T, B = min(cfg.block_size, T_max), batch
-        if cfg.s2_mask == "leaky" and "simplicial2" in cfg.mixers:  # the exhibit runs the (T, T, T) definition
+        if cfg.s2_mask == "leaky" and "simplicial2" in cfg.mixers:  # kept small: the exhibit's second key reads all T
             while B > 1 and cfg.n_layer * naive_bytes(T, B, cfg.n_head, 4, True) > ctx["naive_budget"]:
                 B //= 2
             while T > 8 and cfg.n_layer * naive_bytes(T, B, cfg.n_head, 4, True) > ctx["naive_budget"]:
