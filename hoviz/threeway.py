@@ -76,11 +76,9 @@ class SimplicialHead:
             yield i0, i1, raw, torch.exp(logits - lse[..., None, None]), lse
         self._lse = torch.cat(lses, dim=-1)
 
-    def _padded(self, x: torch.Tensor, *axes: int) -> torch.Tensor:
-        """Zero-pad the given trailing axes of a block's tensor out to T."""
-        pad = [0] * (2 * -min(axes))
-        for a in axes:
-            pad[2 * (-a - 1) + 1] = self.T - x.shape[a]
+    def _padded(self, x: torch.Tensor, *, rows: bool = False) -> torch.Tensor:
+        """Zero-pad a block's last axis (and, with rows, the one before it) out to T."""
+        pad = (0, self.T - x.shape[-1]) + ((0, self.T - x.shape[-2]) if rows else ())
         return torch.nn.functional.pad(x, pad)
 
     def lse(self) -> torch.Tensor:
@@ -121,8 +119,8 @@ class SimplicialHead:
         """(Σ_l S[i, j, l], Σ_j S[i, j, l]): two (..., T, T) pairwise patterns whose rows sum to 1."""
         mj, ml = [], []
         for _, _, _, p, _ in self._blocks():
-            mj.append(self._padded(p.sum(-1), -1))  # (..., bq, T)
-            ml.append(self._padded(p.sum(-2), -1))
+            mj.append(self._padded(p.sum(-1)))  # (..., bq, T)
+            ml.append(self._padded(p.sum(-2)))
         return torch.cat(mj, dim=-2), torch.cat(ml, dim=-2)
 
     def joint_spread(self) -> torch.Tensor:
@@ -153,7 +151,7 @@ class SimplicialHead:
 
     def full(self) -> torch.Tensor:
         """The whole (..., T, T, T) pattern: only for small T."""
-        return torch.cat([self._padded(p, -2, -1) for _, _, _, p, _ in self._blocks()], dim=-3)
+        return torch.cat([self._padded(p, rows=True) for _, _, _, p, _ in self._blocks()], dim=-3)
 
 
 @dataclass

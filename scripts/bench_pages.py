@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
-from browser_meter import Meter, settle
+from browser_meter import Meter, timed_visit
 
 from hoviz.checkpoint import CHECKPOINT_DIR
 from pages.glue.page_table import PAGES
@@ -29,14 +29,8 @@ from tests.streamlit_harness import CHROMIUM_ARGS, chromium_path, streamlit_serv
 
 
 def visit(page, meter: Meter, url: str) -> float:
-    import time
-
-    meter.reset()
-    runs = meter.finished
-    t0 = time.perf_counter()
-    page.goto(url, wait_until="commit")
-    settle(page, meter, runs, 1)
-    return time.perf_counter() - t0
+    """Seconds from opening `url` until its run finished and its first chart is drawn."""
+    return timed_visit(page, meter, url, n=1)["seconds"]
 
 
 def main(argv=None) -> int:
