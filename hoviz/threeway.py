@@ -137,8 +137,6 @@ class SimplicialHead:
             out.append(entropy(p.sum(-1)) + entropy(p.sum(-2)) - joint_h)
         return torch.cat(out, dim=-1).clamp_min(0.0)
 
-    threeway_score = joint_spread  # the name the pages used before the interaction score existed
-
     def interaction_kl(self) -> torch.Tensor:
         """KL(S[i] || pairwise surrogate) per query, (..., T), in nats (see `interaction_kl`)."""
         return interaction_kl(self.q, self.k1, self.k2, w1=self.w1, w2=self.w2, mask=self.mask)

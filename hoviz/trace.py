@@ -53,8 +53,9 @@ class Trace:
         in the forward pass itself."""
         return SimplicialStats.of(self._get(f"blocks.{layer}.mixer.hook_stats"))
 
-    def threeway(self, layer: int) -> torch.Tensor:
-        """3-wayness KL(S[i] || Σ_l S[i] ⊗ Σ_j S[i]) = H(Σ_l S) + H(Σ_j S) − H(S[i]) per query, (B, H, T), nats."""
+    def joint_spread(self, layer: int) -> torch.Tensor:
+        """Joint spread (mutual information of j and l under S[i]) KL(S[i] || Σ_l S[i] ⊗ Σ_j S[i])
+        = H(Σ_l S) + H(Σ_j S) − H(S[i]) per query, (B, H, T), nats."""
         st = self.simplicial_stats(layer)
         return (entropy(st.marginal_j) + entropy(st.marginal_l) - st.entropy).clamp_min(0.0)
 

@@ -201,7 +201,8 @@ def test_url_state_round_trips_in_the_browser(app, browser):
         tab.open(f"{base}/complex?{urlencode({'model': model, 'prompt': SHORT, 'r': '0.42', 'cap': '3'})}", 4)
         q = tab.query()
         assert q["r"] == "0.42" and q["cap"] == "3" and q["model"] == model and q["src"] == "attention"
-        assert "0.42" in tab.page.locator('[data-testid="stSlider"]').first.inner_text()
+        radius = tab.page.locator('[data-testid="stSlider"]').filter(has_text="Radius r")  # by label: the SCN
+        assert "0.42" in radius.first.inner_text()  # layer's position slider may be drawn above it
         tab.open(f"{base}/expressivity?pair=rook", 1)
         assert tab.query()["pair"] == "rook"
         if models["match3"]:  # interact: switch the Match3 sequence to "type one"; the URL follows, clean rerun

@@ -112,6 +112,6 @@ def test_slices_never_build_the_whole_mask(monkeypatch):
     T = 3 * threeway.ROWS_PER_BLOCK + 5
     g = torch.Generator().manual_seed(0)
     head = threeway.SimplicialHead(*(torch.randn(T, 8, generator=g) for _ in range(3)))
-    head.lse(), head.marginals(), head.threeway_score(), head.query_slice(T // 2), head.mask_slice(T - 1)
+    head.lse(), head.marginals(), head.joint_spread(), head.query_slice(T // 2), head.mask_slice(T - 1)
     head.key_slice("j", 3), head.key_slice("l", 3)
     assert seen and max(seen) <= threeway.ROWS_PER_BLOCK

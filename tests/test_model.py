@@ -105,13 +105,13 @@ def test_simplicial2_trace_matches_the_full_pattern():
         mj, ml = head.marginals()
         torch.testing.assert_close(mj.float(), full[0, h].sum(2), rtol=1e-5, atol=1e-6)
         torch.testing.assert_close(ml.float(), full[0, h].sum(1), rtol=1e-5, atol=1e-6)
-        assert head.threeway_score().shape == (T,) and (head.threeway_score() >= 0).all()
-        assert head.threeway_score()[0] == 0  # one allowed pair: nothing to be 3-way about
+        assert head.joint_spread().shape == (T,) and (head.joint_spread() >= 0).all()
+        assert head.joint_spread()[0] == 0  # one allowed pair: nothing to be 3-way about
         kl = (full[0, h] * (full[0, h].clamp_min(1e-30).log()
                             - (full[0, h].sum(2)[:, :, None] * full[0, h].sum(1)[:, None, :]).clamp_min(1e-30).log()))
-        torch.testing.assert_close(head.threeway_score().float(), kl.sum((1, 2)), rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(head.joint_spread().float(), kl.sum((1, 2)), rtol=1e-4, atol=1e-5)
     layer = trace.simplicial(0, 0, None)  # all heads at once give the same numbers as one at a time
-    torch.testing.assert_close(layer.threeway_score(), torch.stack([trace.simplicial(0, 0, h).threeway_score()
+    torch.testing.assert_close(layer.joint_spread(), torch.stack([trace.simplicial(0, 0, h).joint_spread()
                                                                     for h in range(2)]))
     torch.testing.assert_close(layer.key_slice("l", 3), torch.stack([trace.simplicial(0, 0, h).key_slice("l", 3)
                                                                      for h in range(2)]))
@@ -120,7 +120,7 @@ def test_simplicial2_trace_matches_the_full_pattern():
     stats = trace.simplicial_stats(0)
     torch.testing.assert_close(trace.pattern(0), full.sum(-1), rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(stats.marginal_l, full.sum(-2), rtol=1e-5, atol=1e-6)
-    torch.testing.assert_close(trace.threeway(0)[0], layer.threeway_score(), rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(trace.joint_spread(0)[0], layer.joint_spread(), rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(trace.simplicial(0, 0, 1).lse(), trace.simplicial(0, 0, 1)._logits(0, T).flatten(1)
                                .logsumexp(-1))
 
@@ -131,9 +131,9 @@ def test_threeway_score_zero_for_a_product_pattern():
     from hoviz.threeway import SimplicialHead
 
     head = SimplicialHead(torch.randn(6, 4), torch.zeros(6, 4), torch.randn(6, 4))
-    assert head.threeway_score().abs().max() < 1e-12
+    assert head.joint_spread().abs().max() < 1e-12
     eye = torch.eye(6) * 5  # logits 25·[j == l]: the joint sits on the diagonal, its marginals are uniform
-    kl = SimplicialHead(torch.ones(6, 6), eye, eye).threeway_score()
+    kl = SimplicialHead(torch.ones(6, 6), eye, eye).joint_spread()
     assert kl[1:].min() > 0.5 and abs(kl[5] - torch.log(torch.tensor(6.0))) < 0.01
 
 
@@ -144,7 +144,7 @@ def test_leaky_trace_statistics_match_its_pattern():
                                                      "blocks.0.mixer.hook_qk"])
     full = trace.cache["blocks.0.mixer.hook_pattern"]
     torch.testing.assert_close(trace.pattern(0), full.sum(-1))
-    torch.testing.assert_close(trace.threeway(0)[0], trace.simplicial(0, 0, None).threeway_score(), rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(trace.joint_spread(0)[0], trace.simplicial(0, 0, None).joint_spread(), rtol=1e-4, atol=1e-5)
 
 
 def test_leaky_mask_slice_shows_the_leak():

@@ -160,7 +160,7 @@ def test_triangles_and_threeway_scores(head):
     fig = triangles_figure(list("abcdefghijkl"), 7, triples)
     assert len(fig.data) == len(triples) + 2
     assert all(tr.fill == "toself" for tr in fig.data[: len(triples)])
-    scores = np.stack([causal.threeway_score().numpy()] * 3)  # (H, T)
+    scores = np.stack([causal.joint_spread().numpy()] * 3)  # (H, T)
     assert len(threeway_bar(scores.mean(1), highlight=1).data[0].y) == 3
     assert len(threeway_profile(scores[0], list("abcdefghijkl"), i=7).data[0].y) == 12
 

@@ -25,8 +25,8 @@ from hoviz.viz.threeway import (
 
 
 def scores(tr: Trace, layer: int) -> np.ndarray:
-    """(H, T) 3-wayness KL(S[i] || Σ_l S ⊗ Σ_j S) per head and query position, in nats."""
-    return tr.threeway(layer)[0].numpy()
+    """(H, T) joint spread KL(S[i] || Σ_l S ⊗ Σ_j S) per head and query position, in nats."""
+    return tr.joint_spread(layer)[0].numpy()
 
 
 def interaction(tr: Trace, layer: int) -> np.ndarray:
