@@ -58,6 +58,16 @@ def test_one_position_per_program_forward_variants(split, fold):
     _check(1, 16, 1, 35, 16, 3, 20, torch.float32, tiles=tiles, seed=5)
 
 
+@pytest.mark.parametrize("w1,w2,order,fold", [(3, 20, "j", True), (5, 4, "auto", False), (None, 6, "l", True),
+                                              (30, 30, "j", True)])
+def test_diagonal_outer_loop(w1, w2, order, fold):
+    """Outer loop over offsets a (row i takes j = i - a): per-head rows of consecutive positions, windows both ways,
+    w1 past T, both loop orders, fold on and off; and a head group whose rows span positions."""
+    tiles = Tiles(SMALL, SMALL, SMALL, SMALL, order=order, fold=fold, diag=True)
+    _check(1, 2, 2, 21, 16, w1, w2, torch.float32, tiles=tiles, seed=7)
+    _check(1, 4, 1, 13, 16, w1, w2, torch.float32, tiles=Tiles(WIDE, SMALL, SMALL, SMALL, order, diag=True), seed=8)
+
+
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
 def test_half_precision_inputs(dtype):
     _check(1, 2, 1, 17, 16, 6, 20, dtype, seed=3)  # w2 > T

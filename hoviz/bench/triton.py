@@ -53,13 +53,14 @@ def forward_flops(B, Hq, T, D, w1, w2, dense=False) -> float:
     return 4.0 * D * B * Hq * pairs
 
 
-def useful_fraction(T, G, w1, w2, block_m, block_n) -> float:
-    """Allowed triples over the triples the forward's tiles compute (rows of BLOCK_M, inner keys in BLOCK_N)."""
+def useful_fraction(T, G, w1, w2, block_m, block_n, diag=False) -> float:
+    """Allowed triples over the triples the forward's tiles compute (rows of BLOCK_M, inner keys in BLOCK_N; diag:
+    the outer loop runs over offsets a < w1, so every row's outer key is allowed once it exists)."""
     W1, W2 = min(w1 or T, T), min(w2 or T, T)
     done = 0
     for r0 in range(0, T * G, block_m):
         i0, i1 = r0 // G, min((r0 + block_m - 1) // G, T - 1)
-        nj = i1 - max(0, i0 - W1 + 1) + 1
+        nj = min(W1, i1 + 1) if diag else i1 - max(0, i0 - W1 + 1) + 1
         nl = i1 - max(0, i0 - W2 + 1) + 1
         done += nj * math.ceil(nl / block_n) * block_n * block_m
     return causal_pairs(T, w1, w2) * G / done
@@ -207,7 +208,7 @@ def sweep(out: Path = OUT, Ts=(8192, 2048, 16384), pytorch_T=(2048,), budget_s: 
                         tiles = tiles_for(layout, passes, D, Hq // Hkv)
                         r = Row("triton", layout, passes, B, Hq, Hkv, T, D, w1, w2, tiles=str(tiles))
                         r.useful_fraction = round(useful_fraction(T, Hq // Hkv, w1, w2, tiles.fwd.block_m,
-                                                                  tiles.fwd.block_n), 3)
+                                                                  tiles.fwd.block_n, tiles.diag), 3)
                         add(r, tiles=tiles, reps=5 if T > 8192 else 10)
                         if (T in pytorch_T or (T == 8192 and passes == "forward" and (w1, w2) == (32, 512))) \
                                 and D == 128:

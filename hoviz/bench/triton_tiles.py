@@ -19,6 +19,8 @@ from hoviz.kernels.tuning import Tile, Tiles, default_tiles
 # forward candidates per loop order (in the "l" order the small window's keys come in tiles: small ones waste less)
 FWD = {"j": [Tile(64, 64, 4, 3), Tile(64, 64, 4, 4), Tile(64, 128, 4, 3), Tile(32, 64, 4, 3)],
        "l": [Tile(64, 32, 4, 3), Tile(32, 32, 4, 3)]}
+# per-head windowed: the diagonal outer loop (every row's outer key allowed), so larger row blocks waste little
+DIAG = [Tile(64, 64, 4, 3), Tile(64, 128, 4, 3), Tile(128, 64, 8, 3), Tile(128, 128, 8, 2), Tile(64, 64, 4, 4)]
 BWD = [Tile(64, 64, 4, 2), Tile(32, 64, 4, 2), Tile(64, 32, 4, 3)]  # all backward kernels
 KV1 = [Tile(64, 128, 8, 2), Tile(32, 64, 4, 3)]  # dK1/dV1 "rows" kernel
 SHAPES = {  # name -> (layout, B, Hq, Hkv, T, D, w1, w2)
@@ -39,7 +41,8 @@ def best_tiles(rows: list[dict], passes: str) -> Tiles | None:
 
 
 def sweep_shape(name: str, orders=("j", "l"), fwd=FWD, bwd=BWD, reps=5) -> list[dict]:
-    """Every candidate on one shape; returns rows as dicts (best forward first used for the backward sweep)."""
+    """Every candidate on one shape; returns rows as dicts (best forward first used for the backward sweep).
+    Per-head windowed shapes also try the diagonal outer loop (`Tiles.diag`) with the smaller window outside."""
     layout, B, Hq, Hkv, T, D, w1, w2 = SHAPES[name]
     base = default_tiles(D, Hq // Hkv)
     orders = orders[:1] if layout == "grouped" else orders  # a head group fills the rows: the small window outside
@@ -47,24 +50,27 @@ def sweep_shape(name: str, orders=("j", "l"), fwd=FWD, bwd=BWD, reps=5) -> list[
 
     def run(tiles, passes):
         r = Row("triton", layout, passes, B, Hq, Hkv, T, D, w1, w2, tiles=str(tiles))
-        r.useful_fraction = round(useful_fraction(T, Hq // Hkv, w1, w2, tiles.fwd.block_m, tiles.fwd.block_n), 3)
+        r.useful_fraction = round(useful_fraction(T, Hq // Hkv, w1, w2, tiles.fwd.block_m, tiles.fwd.block_n,
+                                                    tiles.diag), 3)
         measure(r, tiles=tiles, reps=reps)
         print(f"[{name}] {_fmt(r)}", flush=True)
         out.append({"shape": name, **asdict(r), "tiles_spec": asdict(tiles)})
         return r
 
+    candidates = [(t, order, False) for order in orders for t in fwd[order]]
+    if layout == "per-head" and (w1 is not None or w2 is not None):
+        candidates += [(t, "auto", True) for t in DIAG]
     best = None
-    for order in orders:
-        for t in fwd[order]:
-            r = run(replace(base, fwd=t, order=order), "forward")
-            if r.ms and (best is None or r.ms < best[0]):
-                best = (r.ms, t, order)
+    for t, order, diag in candidates:
+        r = run(replace(base, fwd=t, order=order, diag=diag), "forward")
+        if r.ms and (best is None or r.ms < best[0]):
+            best = (r.ms, t, order, diag)
     if best is None:
         return out
-    _, t_fwd, order = best
+    _, t_fwd, order, diag = best
     best_b = None
     for t in bwd:  # one tile for all backward kernels at a time
-        tiles = Tiles(t_fwd, t, t, t, order)
+        tiles = Tiles(t_fwd, t, t, t, order, diag=diag)
         r = run(tiles, "forward+backward")
         if r.ms and (best_b is None or r.ms < best_b[0]):
             best_b = (r.ms, tiles)

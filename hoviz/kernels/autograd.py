@@ -85,7 +85,8 @@ def _forward(q, k1, k2, v1, v2, W1, W2, tiles: Tiles):
     grid = (triton.cdiv(T * G, t.block_m), Hkv, B)
     simplicial_fwd_kernel[grid](q, k1, k2, v1, v2, out, lse, *q.stride()[:3], *k1.stride()[:3], *out.stride()[:3],
                                 T, G, W1, W2, LOG2E / math.sqrt(D), D=D, BLOCK_M=t.block_m, BLOCK_L=t.block_n,
-                                PRECISION=_precision(q.dtype), SPLIT=tiles.split, FOLD=tiles.fold, num_warps=t.warps,
+                                PRECISION=_precision(q.dtype), SPLIT=tiles.split, FOLD=tiles.fold, DIAG=tiles.diag,
+                                num_warps=t.warps,
                                 num_stages=t.stages)
     return out, lse
 

@@ -76,7 +76,8 @@ def check_case(B, Hq, Hkv, T, D, w1, w2, dtype, *, device="cpu", seed=0, tiles: 
 
 
 def gpu_cases():
-    """The GPU suite: (B, Hq, Hkv, T, D, w1, w2, dtype, order)."""
+    """The GPU suite: (B, Hq, Hkv, T, D, w1, w2, dtype, order); `diag_cases` runs the per-head windowed ones again
+    with the forward's diagonal outer loop."""
     bf, fp = torch.bfloat16, torch.float16
     return [
         (2, 3, 3, 67, 64, None, None, bf, "auto"),  # per-head, odd T, full causal
@@ -93,6 +94,11 @@ def gpu_cases():
     ]
 
 
+def diag_cases():
+    """The cases the diagonal outer loop (Tiles.diag) must pass too: windowed, per-head or spanning positions."""
+    return [c for c in gpu_cases() if c[5] is not None or c[6] is not None]
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m hoviz.kernels.check", description=__doc__.splitlines()[0])
     p.add_argument("--out", help="JSON path for the results")
@@ -103,12 +109,16 @@ def main(argv=None) -> int:
     from hoviz.kernels.tuning import default_tiles, with_order
 
     results = []
-    for seed, (B, Hq, Hkv, T, D, w1, w2, dtype, order) in enumerate(gpu_cases()):
-        tiles = with_order(default_tiles(D, Hq // Hkv), order)
+    from dataclasses import replace
+
+    cases = [(c, False) for c in gpu_cases()] + [(c, True) for c in diag_cases()]
+    for seed, ((B, Hq, Hkv, T, D, w1, w2, dtype, order), diag) in enumerate(cases):
+        tiles = replace(with_order(default_tiles(D, Hq // Hkv), order), diag=diag)
         r = check_case(B, Hq, Hkv, T, D, w1, w2, dtype, device="cuda", seed=seed, tiles=tiles)
         results.append(r)
         errs = " ".join(f"{k}={v:.2e}" for k, v in r.errors.items())
-        print(f"{'ok  ' if r.ok else 'FAIL'} B={B} Hq={Hq} Hkv={Hkv} T={T} D={D} w=({w1},{w2}) {r.dtype} {order}: {errs}",
+        print(f"{'ok  ' if r.ok else 'FAIL'} B={B} Hq={Hq} Hkv={Hkv} T={T} D={D} w=({w1},{w2}) {r.dtype} {order}"
+              f"{' diag' if diag else ''}: {errs}",
               flush=True)
     # the public function dispatches here on CUDA
     from hoviz.mixers.simplicial import two_simplicial_attention

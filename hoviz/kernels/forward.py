@@ -1,8 +1,11 @@
 """Triton forward of causal, windowed 2-simplicial attention (Roy et al. 2025, arXiv 2507.02754), fused.
 
 One program owns BLOCK_M query rows of one K/V head, rows flattened as (position, head in the group), so a group
-of query heads sharing K/V fills the tensor-core M dimension. A scalar loop over the "outer" keys j forms
-q ⊙ k1_j; the "inner" keys l come in tiles with an online softmax over all (j, l). Called by `hoviz.kernels.autograd`.
+of query heads sharing K/V fills the tensor-core M dimension. A loop over the "outer" keys forms q ⊙ k1; the
+"inner" keys l come in tiles with an online softmax over all (j, l). The outer loop runs over one key j for all
+rows (DIAG False: right for a head group, whose rows share a position) or over offsets a, row i taking j = i − a
+(DIAG True: right for per-head rows of consecutive positions, where a shared j would be allowed for few of them).
+Called by `hoviz.kernels.autograd`.
 """
 
 from __future__ import annotations
@@ -48,7 +51,8 @@ def _fwd_tiles(qk, ok_j, i, m, s_sum, acc_j, v1f, K2, V2, skt, T, W2, qk_scale, 
                PRECISION: tl.constexpr):
     """Online softmax over the inner-key tiles [lo, hi) for one outer key; MASK False: all keys allowed, no checks.
 
-    acc_j is Σ_l P v2_l (FOLD False) or, FOLD True, the whole output accumulator, v1_j ⊙ applied per tile.
+    acc_j is Σ_l P v2_l (FOLD False) or, FOLD True, the whole output accumulator, v1_j ⊙ applied per tile; v1f is
+    v1_j as (1, D) or, one per row, (BLOCK_M, D), in float32.
     """
     d = tl.arange(0, D)
     for l0 in range(lo, hi, BLOCK_L):
@@ -68,7 +72,7 @@ def _fwd_tiles(qk, ok_j, i, m, s_sum, acc_j, v1f, K2, V2, skt, T, W2, qk_scale, 
         p = tl.exp2(s - m_new[:, None])  # (BLOCK_M, BLOCK_L)
         s_sum = s_sum * alpha + tl.sum(p, 1)
         if FOLD:
-            acc_j = acc_j * alpha[:, None] + _mm(p.to(V2.dtype.element_ty), v2, PRECISION) * v1f[None, :]
+            acc_j = acc_j * alpha[:, None] + _mm(p.to(V2.dtype.element_ty), v2, PRECISION) * v1f
         else:
             acc_j = _mma(p.to(V2.dtype.element_ty), v2, acc_j * alpha[:, None], PRECISION)  # (BLOCK_M, D)
         m = m_new
@@ -81,11 +85,11 @@ def simplicial_fwd_kernel(
     sqb, sqh, sqt, skb, skh, skt, sob, soh, sot,
     T, G, W1, W2, qk_scale,
     D: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_L: tl.constexpr, PRECISION: tl.constexpr,
-    SPLIT: tl.constexpr = True, FOLD: tl.constexpr = False,
+    SPLIT: tl.constexpr = True, FOLD: tl.constexpr = False, DIAG: tl.constexpr = False,
 ):
     """O[i] = Σ_{j,l} softmax(s)[j,l] v1_j ⊙ v2_l; LSE[i] = log2 Σ exp2(s) with s in base-2 units.
 
-    SPLIT: run the tiles every row may fully read without the mask. FOLD: see `_fwd_tiles`.
+    SPLIT: run the tiles every row may fully read without the mask. FOLD: see `_fwd_tiles`. DIAG: see the module.
     """
     pid_m, hk, b = tl.program_id(0), tl.program_id(1), tl.program_id(2)
     i, g, live = _rows(pid_m * BLOCK_M, G, T, BLOCK_M)  # (BLOCK_M,)
@@ -100,22 +104,32 @@ def simplicial_fwd_kernel(
     acc = tl.zeros([BLOCK_M, D], tl.float32)
     j_lo = tl.maximum(i_first - W1 + 1, 0)
     l_lo = tl.maximum(i_first - W2 + 1, 0)
-    for j in range(j_lo, i_last + 1):
-        k1j = tl.load(K1 + kv + j * skt + d)  # (D,)
-        v1j = tl.load(V1 + kv + j * skt + d)  # (D,)
-        qk = _mul(q, k1j[None, :])  # (BLOCK_M, D): q_i ⊙ k1_j
-        ok_j = live & (j <= i) & (j > i - W1)  # (BLOCK_M,)
-        v1f = v1j.to(tl.float32)
+    if DIAG:
+        outer_lo, outer_hi = 0, tl.minimum(W1, i_last + 1)  # offsets a = i - j
+    else:
+        outer_lo, outer_hi = j_lo, i_last + 1  # keys j
+    for o in range(outer_lo, outer_hi):
+        if DIAG:
+            jr = i - o  # (BLOCK_M,): each row's own outer key
+            ok_j = live & (jr >= 0)
+            k1 = tl.load(K1 + kv + jr[:, None] * skt + d[None, :], mask=ok_j[:, None], other=0.0)  # (BLOCK_M, D)
+            v1f = tl.load(V1 + kv + jr[:, None] * skt + d[None, :], mask=ok_j[:, None], other=0.0).to(tl.float32)
+            qk = _mul(q, k1)  # (BLOCK_M, D): q_i ⊙ k1_{i-a}
+            j_all = o <= i_first  # every row's j = i - a exists
+        else:
+            k1j = tl.load(K1 + kv + o * skt + d)  # (D,)
+            v1f = tl.load(V1 + kv + o * skt + d).to(tl.float32)[None, :]  # (1, D)
+            qk = _mul(q, k1j[None, :])  # (BLOCK_M, D): q_i ⊙ k1_j
+            ok_j = live & (o <= i) & (o > i - W1)  # (BLOCK_M,)
+            j_all = (o > i_last - W1) & (o <= i_first)  # j allowed for every row
+        if not SPLIT:
+            j_all = o < 0  # never: every tile masked
         m_j = m  # acc is relative to exp2(m_j), acc_j to exp2(m)
         if FOLD:
             acc_j = acc
         else:
-            acc_j = tl.zeros([BLOCK_M, D], tl.float32)  # Σ_l P v2_l for this j
-        # tiles where every row may read every key (j allowed for all rows) skip the mask
-        if SPLIT:
-            j_all = (j > i_last - W1) & (j <= i_first)
-        else:
-            j_all = j < 0  # never: every tile masked
+            acc_j = tl.zeros([BLOCK_M, D], tl.float32)  # Σ_l P v2_l for this outer key
+        # tiles where every row may read every key (its j allowed) skip the mask
         mid_lo = l_lo + tl.cdiv(tl.maximum(i_last - W2 + 1 - l_lo, 0), BLOCK_L) * BLOCK_L
         mid_hi = mid_lo + tl.maximum(i_first + 1 - mid_lo, 0) // BLOCK_L * BLOCK_L
         mid_lo = tl.where(j_all, mid_lo, i_last + 1)
@@ -129,7 +143,7 @@ def simplicial_fwd_kernel(
         if FOLD:
             acc = acc_j
         else:
-            acc = acc * tl.exp2(m_j - m)[:, None] + acc_j * v1f[None, :]  # += v1_j ⊙ Σ_l P v2_l
+            acc = acc * tl.exp2(m_j - m)[:, None] + acc_j * v1f  # += v1_j ⊙ Σ_l P v2_l
     s_sum = tl.where(live, s_sum, 1.0)
     out = acc / s_sum[:, None]
     o_off = b * sob + (hk * G + g) * soh + i * sot

@@ -31,6 +31,7 @@ class Tiles:
     kv1: str = "rows"  # "rows" (one program per outer key) or "tiles" (bwd_kv2's kernel with the roles swapped)
     split: bool = True  # forward: tiles every row may fully read skip the mask
     fold: bool = True  # forward: v1_j ⊙ per inner tile (faster on the H200: forward-variants-h200.json) or per j
+    diag: bool = False  # forward: outer loop over offsets a (row i takes j = i - a) instead of one key j for all rows
 
 
 def default_tiles(D: int, G: int, *, windowed: bool = True, interpret: bool = False) -> Tiles:

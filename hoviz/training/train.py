@@ -252,6 +252,13 @@ def train(cfg: TrainConfig, preset: str = "", resume: bool = False) -> Path | No
     return _finish(cfg, preset, stem, model, data, state, value, elapsed, eval_time, peak, d, device, start)
 
 
+def _simplicial_kernel(device) -> str:
+    """Which path ran 2-simplicial attention: the fused Triton kernel or the PyTorch (blockwise) path."""
+    from hoviz.kernels.dispatch import fused_kernel
+    probe = torch.empty(1, 1, 1, 64, device=device, dtype=torch.bfloat16)  # (B, H, T, D), as under bf16 autocast
+    return "triton" if fused_kernel(probe) is not None else "pytorch"
+
+
 def _finish(cfg, preset, stem, model, data, state, value, elapsed, eval_time, peak, d, device, start) -> Path:
     """Audit, count FLOPs, write the checkpoint and its sidecar, drop the resumable pair."""
     from hoviz.audit import audit_model
@@ -267,6 +274,7 @@ def _finish(cfg, preset, stem, model, data, state, value, elapsed, eval_time, pe
             "device": str(device), "device_name": torch.cuda.get_device_name(device) if device.type == "cuda"
             else (platform.processor() or platform.machine() or "cpu"),
             "precision": "bf16 autocast" if device.type == "cuda" else "fp32",
+            "simplicial_kernel": _simplicial_kernel(device),
             "peak_memory_bytes": int(peak),
             "peak_memory_kind": "torch.cuda.max_memory_allocated" if device.type == "cuda" else "ru_maxrss (process)",
             "git_commit": git_commit(), "world_size": d.world_size, "torch": torch.__version__,
