@@ -18,6 +18,9 @@ import numpy as np
 from hoviz.errors import ConfigError
 
 X_AXES = ("params", "training_flops")
+WEAK_FIT = ("Three points make a weak fit: with three sizes per kind the residual has one degree of freedom, so a "
+            "slope's standard error is itself poorly known and a 95% interval is ±12.7 standard errors (Student's t, "
+            "1 dof). Read the slopes as a first look, not a measured exponent.")
 
 
 @dataclass(frozen=True)
