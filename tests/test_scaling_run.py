@@ -14,6 +14,7 @@ from hoviz.config import GPTConfig
 from hoviz.errors import ConfigError
 from hoviz.flops import flops_per_token
 from hoviz.model import GPT
+from hoviz.training.presets import get_preset
 from hoviz.training.scaling_family import DEFAULT_SIZES, SIZES, FamilyRecipe, family_config, mixers_for
 from hoviz.training.scaling_run import plan
 
@@ -35,6 +36,13 @@ def test_family_members_are_the_presets_recipe_at_three_growing_sizes():
         one, three, ten = (counts[s, kind] for s in DEFAULT_SIZES)
         assert 0.7e6 < one < 1.3e6 and 2.5e6 < three < 4e6 and 8e6 < ten < 13e6
     assert all(counts[s, "simplicial2"] > counts[s, "dense"] for s in DEFAULT_SIZES)  # 5 projections, not 3
+
+
+def test_the_3m_members_are_the_shipped_shakespeare_presets():
+    for kind, preset in (("dense", "shakespeare-dense"), ("simplicial2", "shakespeare-simplicial2")):
+        ours, theirs = family_config(SIZES["3M"], kind).to_dict(), get_preset(preset).to_dict()
+        assert ours.pop("resume_every") == ours["steps"] and theirs.pop("resume_every") == 500
+        assert ours == theirs
 
 
 def test_bad_family_inputs_are_refused():

@@ -40,10 +40,11 @@ DEFAULT_SIZES = ("1M", "3M", "10M")
 class FamilyRecipe:
     """The run fields shared by every member (the shakespeare presets' values but steps, warm-up and resume)."""
 
-    # 1500 steps of 64 × 128. Sized for one H200 from the zoo's recorded tokens/s (dense 3.2M: 641k; [dense,
-    # simplicial2] 3.5M: 142k on the PyTorch path, ~295k with the ~3x faster fused kernel), scaled by FLOPs to the
-    # other sizes: ~300 s for all six members one after another, so well under 6 min with --parallel 3.
-    tokens: int = 12_288_000
+    # 3000 steps of 64 × 128, as the shakespeare presets: the 3M members ARE shakespeare-dense and -simplicial2.
+    # Sized for one H200 from the zoo's tokens/s (dense 3.2M: 641k; [dense, simplicial2] 3.5M: 142k on the PyTorch
+    # path, ~3x faster layers with the fused kernel), scaled by FLOPs per layer: with --parallel 3 the longest member
+    # (simplicial2-10M, ~7.4 µs/token) sets a ~3 min run plus ~1 min start-up, evaluation and audit.
+    tokens: int = 24_576_000
     batch_size: int = 64
     block_size: int = 128
     lr: float = 2e-3
