@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 
 from hoviz.cli import main as cli_main
 from hoviz.config import GPTConfig
@@ -89,3 +90,12 @@ def test_driver_reports_bad_arguments_as_one_line(tmp_path, capsys):
     assert "valid sizes" in capsys.readouterr().err
     assert cli_main(["scaling", *TINY]) == 2
     assert "--out DIR" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA to make the members fail")
+def test_a_failed_parallel_member_fails_the_run_with_its_log(tmp_path, capsys):
+    argv = ["scaling", "--out", str(tmp_path), "--parallel", "2", *TINY[:-4], "--device", "cuda"]
+    assert cli_main(argv) == 2
+    err = capsys.readouterr().err
+    assert "FAILED (exit 2)" in err and "sees no CUDA device" in err and "failed; see their logs" in err
+    assert not list(tmp_path.glob("*.json"))

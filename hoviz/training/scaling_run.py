@@ -109,23 +109,26 @@ def run_parallel(members: list[Member], recipe: FamilyRecipe, out_dir: Path, par
                  keep_weights: bool = False) -> list[Path]:
     """Each member in its own process, at most `parallel` at once, in the given order; raises if any fails."""
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    queue, running, failed = list(members), {}, []
+    queue, running, failed, started = list(members), {}, [], {}
     while queue or running:
         while queue and len(running) < parallel:
             m = queue.pop(0)
             log = open(out_dir / f"{m.name}.log", "w")  # noqa: SIM115 (closed when the process ends)
             running[m] = (subprocess.Popen(_member_argv(m, recipe, out_dir, keep_weights), stdout=log,
                                            stderr=subprocess.STDOUT, env=env), log)
+            started[m] = time.perf_counter()
             print(f"started {m.name}", file=sys.stderr)
         time.sleep(0.2)
         for m, (proc, log) in list(running.items()):
             if proc.poll() is not None:
                 log.close()
                 del running[m]
-                print(f"{m.name}: {'done' if proc.returncode == 0 else f'FAILED (exit {proc.returncode})'}",
-                      file=sys.stderr)
+                print(f"{m.name}: {'done' if proc.returncode == 0 else f'FAILED (exit {proc.returncode})'} after "
+                      f"{time.perf_counter() - started[m]:.0f} s", file=sys.stderr)
                 if proc.returncode:
                     failed.append(m.name)
+                    tail = (out_dir / f"{m.name}.log").read_text(errors="replace").splitlines()[-15:]
+                    print("\n".join(f"  {m.name}| {line}" for line in tail), file=sys.stderr)
     if failed:
         raise ConfigError(f"member(s) {', '.join(failed)} failed; see their logs in {out_dir}")
     return [out_dir / f"{m.name}.json" for m in members]
