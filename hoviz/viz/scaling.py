@@ -49,9 +49,10 @@ def scaling_fit_figure(points: list[ScalingPoint], fits: list[PowerLawFit], heig
                               row=1, col=col)
     tokens = sorted({p.tokens for p in points})
     note = (f"{len(points)} models, {', '.join(f'{t:,}' for t in tokens)} tokens each; lines: OLS of log loss on "
-            "log x; with three points per kind a slope's standard error has one degree of freedom")
+            "log x, n − 2 degrees of freedom")
     tidy(fig, f"{TITLE}<br><sup>{sub_lines(note)}</sup>", height)
-    fig.update_layout(margin={"t": 90}, legend={"orientation": "h", "y": -0.2})
+    fig.update_layout(margin={"t": 100}, legend={"orientation": "h", "y": -0.2})
+    fig.update_traces(cliponaxis=False, selector={"mode": "markers+text"})  # size labels above the top points
     fig.update_xaxes(type="log")
     fig.update_yaxes(type="log", title="validation loss (nats/char)", col=1)
     return fig
