@@ -36,6 +36,7 @@ class ScalingPoint:
     val_loss: float
     tokens_per_s: float
     device_name: str
+    simplicial_kernel: str = ""  # "triton" or "pytorch": which path ran the 2-simplicial layers
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,8 @@ def load_points(folder: str | Path) -> list[ScalingPoint]:
         try:
             points.append(ScalingPoint(path.name[:-len(".json")], str(s["kind"]), str(s["size"]), int(s["params"]),
                                        int(s["tokens"]), float(s["training_flops"]), float(s["val_loss"]),
-                                       float(s["tokens_per_s"]), str(s.get("device_name", ""))))
+                                       float(s["tokens_per_s"]), str(s.get("device_name", "")),
+                                       str(s.get("simplicial_kernel", ""))))
         except (KeyError, TypeError, ValueError) as e:
             raise ConfigError(f"{path}'s scaling record lacks or mangles {e}; rerun python -m hoviz scaling") from e
     return sorted(points, key=lambda p: (p.kind, p.params))

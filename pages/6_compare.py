@@ -155,7 +155,8 @@ else:
                "FLOPs count the causal useful work of `hoviz.flops` (forward + backward = 3 × forward).")
     st.dataframe([{"name": p.name, "kind": p.kind, "params": p.params, "tokens": p.tokens,
                    "training FLOPs": f"{p.training_flops:.3e}", "val loss": p.val_loss,
-                   "tokens/s": round(p.tokens_per_s), "device": p.device_name} for p in scaling_points],
+                   "tokens/s": round(p.tokens_per_s), "device": p.device_name,
+                   "2-simplicial kernel": p.simplicial_kernel if p.kind != "dense" else ""} for p in scaling_points],
                  hide_index=True)
 
 # ---------------------------------------------------------------- bench files
