@@ -1,7 +1,9 @@
-"""The hoviz command line in one place: `python -m hoviz {train,eval,audit,bench,interventions} ...` (each has --help).
+"""The hoviz command line in one place: `python -m hoviz {train,eval,audit,bench,interventions,scaling} ...`
+(each has --help).
 
-`train`, `eval` and `audit` are defined here over library functions (hoviz.training, hoviz.audit); `bench` and
-`interventions` parse their own options in their packages. Every command prints a HovizError as one line, exit 2.
+`train`, `eval` and `audit` are defined here over library functions (hoviz.training, hoviz.audit); `bench`,
+`interventions` and `scaling` parse their own options in their modules.
+Every command prints a HovizError as one line, exit 2.
 """
 
 from __future__ import annotations
@@ -118,6 +120,7 @@ COMMANDS = {  # subcommand -> its main(argv): a function here, or "module" whose
     "audit": audit_main,
     "bench": "hoviz.bench",
     "interventions": "hoviz.evidence",
+    "scaling": "hoviz.training.scaling_run",
 }
 
 

@@ -1,9 +1,11 @@
 """Compare: every zoo model's training curves on one chart, and the memory–expressivity chart: validation loss (or
 balanced accuracy) against parameters, FLOPs per token and peak memory measured live here, with peak memory against
 context length beside the theory (dense T², 2-simplicial T³ or T·w1·w2, simplicial T·(1 + m1 + m2) simplices), and
-the kernel and model numbers of `python -m hoviz bench` (benchmarks/bench-*.json, or $HOVIZ_BENCHMARKS).
+the kernel and model numbers of `python -m hoviz bench` (benchmarks/bench-*.json, or $HOVIZ_BENCHMARKS), and the
+scaling series of `python -m hoviz scaling` (benchmarks/scaling/*.json, or $HOVIZ_SCALING_DIR) with its fitted slopes.
 """
 
+import math
 import os
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import streamlit as st
 
 import hoviz
 from hoviz.memory import METHOD
+from hoviz.scaling import WEAK_FIT, fit_family, load_points
 from hoviz.tasks import TASK_NAMES
 from hoviz.views.compare import cost_row, kernel_theory_rows
 from hoviz.viz.compare import (
@@ -20,6 +23,7 @@ from hoviz.viz.compare import (
     model_kind,
     theory_rows,
 )
+from hoviz.viz.scaling import scaling_fit_figure
 from pages.glue import cached_zoo, exports, frame, guide, url_state, zoo
 
 frame.ensure_frame()
@@ -29,6 +33,11 @@ METRICS = {"val_loss": "validation loss (lower is better)", "balanced_accuracy":
 
 def bench_dir() -> Path:
     return Path(os.environ.get("HOVIZ_BENCHMARKS", Path(hoviz.__file__).resolve().parent.parent / "benchmarks"))
+
+
+def scaling_dir() -> Path:
+    """Sidecars of `python -m hoviz scaling`: benchmarks/scaling, or $HOVIZ_SCALING_DIR."""
+    return Path(os.environ.get("HOVIZ_SCALING_DIR", bench_dir() / "scaling"))
 
 
 st.header("Compare")
@@ -123,6 +132,32 @@ if picked:
                 "memory-scaling")
     st.caption("Read it: measured peak memory (solid) beside the theory (dashed); on these log-log axes a steeper "
                "slope is a higher power of T (T² for dense attention, T³ for a full 2-simplicial layer).")
+
+# ---------------------------------------------------------------- scaling series
+st.subheader("Scaling")
+try:
+    scaling_points = load_points(scaling_dir())
+except hoviz.HovizError as err:
+    scaling_points = []
+    st.error(f"Cannot read the scaling sidecars: {err}")
+if not scaling_points:
+    st.info(f"No scaling sidecars in `{scaling_dir()}`. Train the family (dense vs [dense, simplicial2] at about 1, "
+            "3 and 10 M parameters, same tokens) with `python -m hoviz scaling --out benchmarks/scaling --parallel 3` "
+            "(a GPU run; `--list` shows the members), or point $HOVIZ_SCALING_DIR at a folder of them.")
+else:
+    scaling_fits = fit_family(scaling_points)
+    exports.plot(scaling_fit_figure(scaling_points, scaling_fits), "scaling")
+    st.warning(WEAK_FIT, icon="⚠️")
+    st.dataframe([{"kind": f.kind, "against": f.x_name, "points": f.n, "slope": round(f.slope, 4),
+                   "± standard error": None if math.isnan(f.slope_se) else round(f.slope_se, 4), "dof": f.dof,
+                   "residual (rms of log loss)": round(f.residual_rms, 5)} for f in scaling_fits], hide_index=True)
+    st.caption("Read it: loss ∝ xᵏ, so a more negative slope k gains more from each doubling of parameters or compute; "
+               "FLOPs count the causal useful work of `hoviz.flops` (forward + backward = 3 × forward).")
+    st.dataframe([{"name": p.name, "kind": p.kind, "params": p.params, "tokens": p.tokens,
+                   "training FLOPs": f"{p.training_flops:.3e}", "val loss": p.val_loss,
+                   "tokens/s": round(p.tokens_per_s), "device": p.device_name,
+                   "2-simplicial kernel": p.simplicial_kernel if p.kind != "dense" else ""} for p in scaling_points],
+                 hide_index=True)
 
 # ---------------------------------------------------------------- bench files
 st.subheader("Benchmark files")

@@ -163,7 +163,8 @@ def test_compare_page(tiny_zoo, tmp_path, monkeypatch):
     assert "tiny-simplicial2-leaky (exhibit)" in {tr["text"][0] for tr in cost["data"]}
 
 
-def test_compare_url_round_trip_and_bad_values(tiny_zoo):
+def test_compare_url_round_trip_and_bad_values(tiny_zoo, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOVIZ_SCALING_DIR", str(tmp_path))  # no scaling sidecars: the committed ones would warn
     query = {"x": "tokens", "metric": "balanced_accuracy", "T": "64", "traced": "1", "mem": "tiny-scn"}
     at = run_app("compare", query)
     assert_clean(at)
