@@ -135,11 +135,14 @@ def git_commit() -> str:
 
 
 def measured_flops_per_token(model: GPT) -> float:
-    """Forward FLOPs of one full-context sequence, counted by torch's FlopCounterMode, per token."""
+    """Forward FLOPs of one full-context sequence, counted by torch's FlopCounterMode, per token (through the PyTorch
+    path: the counter cannot see inside the fused Triton kernel)."""
     from torch.utils.flop_counter import FlopCounterMode
+
+    from hoviz.kernels.dispatch import pytorch_path
     T = model.config.block_size
     x = torch.zeros(1, T, dtype=torch.long, device=next(model.parameters()).device)
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+    with torch.no_grad(), pytorch_path(), FlopCounterMode(display=False) as counter:
         model(x)
     return counter.get_total_flops() / T
 
