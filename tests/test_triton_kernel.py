@@ -68,6 +68,15 @@ def test_diagonal_outer_loop(w1, w2, order, fold):
     _check(1, 4, 1, 13, 16, w1, w2, torch.float32, tiles=Tiles(WIDE, SMALL, SMALL, SMALL, order, diag=True), seed=8)
 
 
+@pytest.mark.parametrize("diag,w1,w2", [(False, None, None), (False, 4, 9), (True, 3, 20), (True, 30, 5)])
+def test_fused_dq_dk1_backward(diag, w1, w2):
+    """dQ, dK1, dV1 in one pass with atomic adds: per-head, a head group over several positions, and w1 past T."""
+    _check(2, 2, 2, 21, 16, w1, w2, torch.float32, tiles=Tiles(SMALL, SMALL, SMALL, SMALL, kv1="fused", diag=diag),
+           seed=9)
+    _check(1, 4, 1, 13, 16, w1, w2, torch.float32, tiles=Tiles(WIDE, WIDE, SMALL, SMALL, kv1="fused", diag=diag),
+           seed=10)
+
+
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
 def test_half_precision_inputs(dtype):
     _check(1, 2, 1, 17, 16, 6, 20, dtype, seed=3)  # w2 > T

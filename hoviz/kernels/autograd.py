@@ -19,6 +19,7 @@ from hoviz.kernels.backward import (
     simplicial_bwd_q_kernel,
     simplicial_delta_kernel,
 )
+from hoviz.kernels.backward_qk1 import simplicial_bwd_qk1_kernel
 from hoviz.kernels.forward import LOG2E, simplicial_fwd_kernel
 from hoviz.kernels.tuning import Tiles, default_tiles
 
@@ -102,14 +103,23 @@ def _backward(do, q, k1, k2, v1, v2, out, lse, W1, W2, tiles: Tiles):
     prec = _precision(q.dtype)
     dq = _empty(q.shape, q)
     t = tiles.bwd_q
-    simplicial_bwd_q_kernel[(triton.cdiv(T * G, t.block_m), Hkv, B)](
-        q, k1, k2, v1, v2, do, lse, delta, dq, *q.stride()[:3], *k1.stride()[:3], T, G, W1, W2, *scales,
-        D=D, BLOCK_M=t.block_m, BLOCK_L=t.block_n, PRECISION=prec, num_warps=t.warps, num_stages=t.stages)
     dk1, dk2, dv1, dv2 = (_empty(k1.shape, k1) for _ in range(4))
     kv_jobs = [(tiles.bwd_kv2, (k1, k2, v1, v2, W1, W2, dk2, dv2))]
+    if tiles.kv1 == "fused":  # dQ, dK1, dV1 in one pass; dK1/dV1 summed in float32 by atomic adds
+        dk1_f, dv1_f = (torch.zeros(k1.shape, dtype=torch.float32, device=k1.device) for _ in range(2))
+        simplicial_bwd_qk1_kernel[(triton.cdiv(T * G, t.block_m), Hkv, B)](
+            q, k1, k2, v1, v2, do, lse, delta, dq, dk1_f, dv1_f, *q.stride()[:3], *k1.stride()[:3], T, G, W1, W2,
+            *scales, D=D, BLOCK_M=t.block_m, BLOCK_L=t.block_n, PRECISION=prec, DIAG=tiles.diag, num_warps=t.warps,
+            num_stages=t.stages)
+        dk1.copy_(dk1_f * scales[1])
+        dv1.copy_(dv1_f)
+    else:
+        simplicial_bwd_q_kernel[(triton.cdiv(T * G, t.block_m), Hkv, B)](
+            q, k1, k2, v1, v2, do, lse, delta, dq, *q.stride()[:3], *k1.stride()[:3], T, G, W1, W2, *scales,
+            D=D, BLOCK_M=t.block_m, BLOCK_L=t.block_n, PRECISION=prec, num_warps=t.warps, num_stages=t.stages)
     if tiles.kv1 == "tiles":
         kv_jobs.append((tiles.bwd_kv1, (k2, k1, v2, v1, W2, W1, dk1, dv1)))
-    else:
+    elif tiles.kv1 == "rows":
         t = tiles.bwd_kv1
         simplicial_bwd_k1_kernel[(T, Hkv, B)](
             q, k1, k2, v1, v2, do, lse, delta, dk1, dv1, *q.stride()[:3], *k1.stride()[:3], T, G, W1, W2, *scales,
