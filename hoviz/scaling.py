@@ -95,7 +95,7 @@ def load_points(folder: str | Path) -> list[ScalingPoint]:
             points.append(ScalingPoint(path.name[:-len(".json")], str(s["kind"]), str(s["size"]), int(s["params"]),
                                        int(s["tokens"]), float(s["training_flops"]), float(s["val_loss"]),
                                        float(s["tokens_per_s"]), str(s.get("device_name", "")),
-                                       str(s.get("simplicial_kernel", ""))))
+                                       str(s.get("simplicial_kernel") or "")))
         except (KeyError, TypeError, ValueError) as e:
             raise ConfigError(f"{path}'s scaling record lacks or mangles {e}; rerun python -m hoviz scaling") from e
     return sorted(points, key=lambda p: (p.kind, p.params))

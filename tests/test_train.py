@@ -194,3 +194,11 @@ def test_shipped_zoo_loads_within_size_limits_and_records_its_training():
         assert TrainConfig.from_dict(meta["training"]["config"]).model_config(len(ckpt.tokenizer)) == ckpt.model.config
         leaky = name.endswith("-leaky")
         assert meta["audit"]["leaks"] is leaky and ("exhibit" in meta) is leaky
+
+
+def test_sidecar_names_the_two_simplicial_kernel_only_when_there_is_one():
+    import torch
+
+    from hoviz.training.train import _simplicial_kernel
+    assert _simplicial_kernel(torch.device("cpu"), ["dense", "dense"]) is None
+    assert _simplicial_kernel(torch.device("cpu"), ["dense", "simplicial2"]) == "pytorch"  # no CUDA here

@@ -71,7 +71,7 @@ def scaling_record(meta: dict, member: Member) -> dict:
             "training_flops": 3.0 * float(meta["flops_per_token"]) * tokens, "flops_convention": FLOPS_CONVENTION,
             "tokens_per_s": float(t["tokens_per_s"]), "wall_time_s": float(t["wall_time_s"]),
             "device": t["device"], "device_name": t["device_name"],
-            "simplicial_kernel": t.get("simplicial_kernel", "")}  # "triton" or "pytorch", where training records it
+            "simplicial_kernel": t.get("simplicial_kernel") or ""}  # "triton" or "pytorch", where training records it
 
 
 def run_member(member: Member, recipe: FamilyRecipe, out_dir: Path, keep_weights: bool = False) -> Path:

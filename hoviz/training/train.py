@@ -255,9 +255,12 @@ def train(cfg: TrainConfig, preset: str = "", resume: bool = False) -> Path | No
     return _finish(cfg, preset, stem, model, data, state, value, elapsed, eval_time, peak, d, device, start)
 
 
-def _simplicial_kernel(device) -> str:
-    """Which path ran 2-simplicial attention: the fused Triton kernel or the PyTorch (blockwise) path."""
+def _simplicial_kernel(device, mixers) -> str | None:
+    """Which path ran 2-simplicial attention: the fused Triton kernel or the PyTorch (blockwise) path; None when the
+    model has no 2-simplicial layer."""
     from hoviz.kernels.dispatch import fused_kernel
+    if "simplicial2" not in mixers:
+        return None
     probe = torch.empty(1, 1, 1, 64, device=device, dtype=torch.bfloat16)  # (B, H, T, D), as under bf16 autocast
     return "triton" if fused_kernel(probe) is not None else "pytorch"
 
@@ -277,7 +280,7 @@ def _finish(cfg, preset, stem, model, data, state, value, elapsed, eval_time, pe
             "device": str(device), "device_name": torch.cuda.get_device_name(device) if device.type == "cuda"
             else (platform.processor() or platform.machine() or "cpu"),
             "precision": "bf16 autocast" if device.type == "cuda" else "fp32",
-            "simplicial_kernel": _simplicial_kernel(device),
+            "simplicial_kernel": _simplicial_kernel(device, cfg.model.mixers),
             "peak_memory_bytes": int(peak),
             "peak_memory_kind": "torch.cuda.max_memory_allocated" if device.type == "cuda" else "ru_maxrss (process)",
             "git_commit": git_commit(), "world_size": d.world_size, "torch": torch.__version__,
