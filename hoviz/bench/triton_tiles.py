@@ -21,8 +21,7 @@ FWD = {"j": [Tile(64, 64, 4, 3), Tile(64, 64, 4, 4), Tile(64, 128, 4, 3), Tile(3
        "l": [Tile(64, 32, 4, 3), Tile(32, 32, 4, 3)]}
 # per-head windowed: the diagonal outer loop (every row's outer key allowed), so larger row blocks waste little
 DIAG = [Tile(64, 64, 4, 3), Tile(64, 128, 4, 3), Tile(128, 64, 8, 3), Tile(128, 128, 8, 2), Tile(64, 64, 4, 4)]
-BWD = [Tile(64, 64, 4, 2), Tile(32, 64, 4, 2), Tile(64, 32, 4, 3)]  # all backward kernels
-KV1 = [Tile(64, 128, 8, 2), Tile(32, 64, 4, 3)]  # dK1/dV1 "rows" kernel
+BWD = [Tile(64, 64, 4, 2), Tile(32, 64, 4, 2), Tile(64, 32, 4, 3)]  # both backward kernels
 SHAPES = {  # name -> (layout, B, Hq, Hkv, T, D, w1, w2)
     "grouped-d128": ("grouped", 4, 64, 1, 8192, 128, 32, 512),
     "perhead-d128": ("per-head", 4, 16, 16, 8192, 128, 32, 512),
@@ -69,17 +68,8 @@ def sweep_shape(name: str, orders=("j", "l"), fwd=FWD, bwd=BWD, reps=5) -> list[
     if best is None:
         return out
     _, t_fwd, order, diag = best
-    best_b = None
-    for t in bwd:  # one tile for all backward kernels at a time
-        tiles = Tiles(t_fwd, t, t, t, order, diag=diag)
-        r = run(tiles, "forward+backward")
-        if r.ms and (best_b is None or r.ms < best_b[0]):
-            best_b = (r.ms, tiles)
-    if best_b is None:
-        return out
-    for t in KV1:  # then the dK1/dV1 kernel's own tile, and the tile kernel in its place
-        run(replace(best_b[1], bwd_kv1=t), "forward+backward")
-    run(replace(best_b[1], kv1="tiles"), "forward+backward")
+    for t in bwd:  # one tile for both backward kernels at a time
+        run(Tiles(t_fwd, t, t, order, diag=diag), "forward+backward")
     return out
 
 
@@ -98,39 +88,18 @@ def forward_variants(name: str, reps: int = 10) -> list[dict]:
     return out
 
 
-def backward_variants(name: str, reps: int = 10) -> list[dict]:
-    """Forward+backward with dK1/dV1 by the "rows" kernel and by the "fused" dQ/dK1/dV1 pass, at the default tiles
-    otherwise, "rows" measured first and last (its spread is the noise); the zoo shape adds the PyTorch path."""
-    layout, B, Hq, Hkv, T, D, w1, w2 = SHAPES[name]
-    base = default_tiles(D, Hq // Hkv, windowed=w1 is not None or w2 is not None)
-    out = []
-    for kv1 in ("rows", "fused", "rows"):
-        tiles = replace(base, kv1=kv1)
-        r = measure(Row("triton", layout, "forward+backward", B, Hq, Hkv, T, D, w1, w2, tiles=str(tiles)),
-                    tiles=tiles, reps=reps)
-        print(f"[{name}] kv1={kv1} {_fmt(r)}", flush=True)
-        out.append({"shape": name, "kv1": kv1, **asdict(r)})
-    if w1 is None and w2 is None:
-        r = measure(Row("pytorch", layout, "forward+backward", B, Hq, Hkv, T, D, w1, w2), n_sets=1, reps=3)
-        print(f"[{name}] {_fmt(r)}", flush=True)
-        out.append({"shape": name, "kv1": None, **asdict(r)})
-    return out
-
-
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m hoviz.bench.triton_tiles", description=__doc__.splitlines()[0])
     p.add_argument("--out", required=True)
     p.add_argument("--shapes", default=",".join(SHAPES), help=f"comma-separated, of {list(SHAPES)}")
     p.add_argument("--variants", action="store_true", help="the forward's split/fold variants instead")
-    p.add_argument("--bwd-variants", action="store_true", help="the backward's dK1/dV1 kernels instead")
     a = p.parse_args(argv)
     if not torch.cuda.is_available():
         print("no CUDA device", file=sys.stderr)
         return 2
     rows = []
     for name in a.shapes.split(","):
-        rows += (forward_variants(name) if a.variants else backward_variants(name) if a.bwd_variants
-                 else sweep_shape(name))
+        rows += forward_variants(name) if a.variants else sweep_shape(name)
         with open(a.out, "w") as f:
             json.dump({"device": torch.cuda.get_device_name(), "rows": rows}, f, indent=1)
     return 0

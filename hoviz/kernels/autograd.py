@@ -13,12 +13,7 @@ import torch
 import triton
 
 from hoviz.errors import AttentionInputError
-from hoviz.kernels.backward import (
-    simplicial_bwd_k1_kernel,
-    simplicial_bwd_kv_kernel,
-    simplicial_bwd_q_kernel,
-    simplicial_delta_kernel,
-)
+from hoviz.kernels.backward import simplicial_bwd_kv_kernel, simplicial_delta_kernel
 from hoviz.kernels.backward_qk1 import simplicial_bwd_qk1_kernel
 from hoviz.kernels.forward import LOG2E, simplicial_fwd_kernel
 from hoviz.kernels.tuning import Tiles, default_tiles
@@ -102,32 +97,18 @@ def _backward(do, q, k1, k2, v1, v2, out, lse, W1, W2, tiles: Tiles):
     scales = (LOG2E / math.sqrt(D), 1.0 / math.sqrt(D))
     prec = _precision(q.dtype)
     dq = _empty(q.shape, q)
+    dk2, dv2 = _empty(k1.shape, k1), _empty(k1.shape, k1)
+    dk1_f, dv1_f = (torch.zeros(k1.shape, dtype=torch.float32, device=k1.device) for _ in range(2))  # atomic sums
     t = tiles.bwd_q
-    dk1, dk2, dv1, dv2 = (_empty(k1.shape, k1) for _ in range(4))
-    kv_jobs = [(tiles.bwd_kv2, (k1, k2, v1, v2, W1, W2, dk2, dv2))]
-    if tiles.kv1 == "fused":  # dQ, dK1, dV1 in one pass; dK1/dV1 summed in float32 by atomic adds
-        dk1_f, dv1_f = (torch.zeros(k1.shape, dtype=torch.float32, device=k1.device) for _ in range(2))
-        simplicial_bwd_qk1_kernel[(triton.cdiv(T * G, t.block_m), Hkv, B)](
-            q, k1, k2, v1, v2, do, lse, delta, dq, dk1_f, dv1_f, *q.stride()[:3], *k1.stride()[:3], T, G, W1, W2,
-            *scales, D=D, BLOCK_M=t.block_m, BLOCK_L=t.block_n, PRECISION=prec, DIAG=tiles.diag, num_warps=t.warps,
-            num_stages=t.stages)
-        dk1.copy_(dk1_f * scales[1])
-        dv1.copy_(dv1_f)
-    else:
-        simplicial_bwd_q_kernel[(triton.cdiv(T * G, t.block_m), Hkv, B)](
-            q, k1, k2, v1, v2, do, lse, delta, dq, *q.stride()[:3], *k1.stride()[:3], T, G, W1, W2, *scales,
-            D=D, BLOCK_M=t.block_m, BLOCK_L=t.block_n, PRECISION=prec, num_warps=t.warps, num_stages=t.stages)
-    if tiles.kv1 == "tiles":
-        kv_jobs.append((tiles.bwd_kv1, (k2, k1, v2, v1, W2, W1, dk1, dv1)))
-    elif tiles.kv1 == "rows":
-        t = tiles.bwd_kv1
-        simplicial_bwd_k1_kernel[(T, Hkv, B)](
-            q, k1, k2, v1, v2, do, lse, delta, dk1, dv1, *q.stride()[:3], *k1.stride()[:3], T, G, W1, W2, *scales,
-            D=D, BLOCK_M=t.block_m, BLOCK_L=t.block_n, PRECISION=prec, num_warps=t.warps, num_stages=t.stages)
-    for t, (ka, kb, va, vb, wa, wb, dk, dv) in kv_jobs:
-        simplicial_bwd_kv_kernel[(triton.cdiv(T, t.block_m), Hkv, B)](
-            q, ka, kb, va, vb, do, lse, delta, dk, dv, *q.stride()[:3], *k1.stride()[:3], T, G, wa, wb, *scales,
-            D=D, BLOCK_L=t.block_m, BLOCK_N=t.block_n, PRECISION=prec, num_warps=t.warps, num_stages=t.stages)
+    simplicial_bwd_qk1_kernel[(triton.cdiv(T * G, t.block_m), Hkv, B)](
+        q, k1, k2, v1, v2, do, lse, delta, dq, dk1_f, dv1_f, *q.stride()[:3], *k1.stride()[:3], T, G, W1, W2,
+        *scales, D=D, BLOCK_M=t.block_m, BLOCK_L=t.block_n, PRECISION=prec, DIAG=tiles.diag, num_warps=t.warps,
+        num_stages=t.stages)
+    t = tiles.bwd_kv2
+    simplicial_bwd_kv_kernel[(triton.cdiv(T, t.block_m), Hkv, B)](
+        q, k1, k2, v1, v2, do, lse, delta, dk2, dv2, *q.stride()[:3], *k1.stride()[:3], T, G, W1, W2, *scales,
+        D=D, BLOCK_L=t.block_m, BLOCK_N=t.block_n, PRECISION=prec, num_warps=t.warps, num_stages=t.stages)
+    dk1, dv1 = (dk1_f * scales[1]).to(k1.dtype), dv1_f.to(k1.dtype)
     return dq, dk1, dk2, dv1, dv2
 
 

@@ -1,10 +1,9 @@
-"""Triton backward of causal, windowed 2-simplicial attention (Roy et al. 2025, arXiv 2507.02754), atomic-free.
+"""Triton backward of causal, windowed 2-simplicial attention (Roy et al. 2025, arXiv 2507.02754): dK2, dV2 and Δ.
 
-`simplicial_bwd_q_kernel` walks the forward's loops per block of query rows and writes dQ. `simplicial_bwd_kv_kernel`
-owns a tile of inner keys l and walks every query row and outer key j that reaches it, writing dK2 and dV2 (called
-with the key roles swapped it writes dK1 and dV1: the logits and values are symmetric in the swap);
-`simplicial_bwd_k1_kernel` owns one outer key j and its rows, writing dK1 and dV1 with less waste for a small w1.
-Probabilities are recomputed from the forward's base-2 row log-sum-exp. Called by `hoviz.kernels.autograd`.
+`simplicial_bwd_kv_kernel` owns a tile of inner keys l and walks every query row and outer key j that reaches it,
+writing dK2 and dV2 without atomics; `simplicial_delta_kernel` forms Δ_i = dO_i · o_i. dQ, dK1 and dV1 come from
+`hoviz.kernels.backward_qk1`. Probabilities are recomputed from the forward's base-2 row log-sum-exp. Called by
+`hoviz.kernels.autograd`.
 """
 
 from __future__ import annotations
@@ -13,52 +12,6 @@ import triton
 import triton.language as tl
 
 from hoviz.kernels.forward import _mm, _mma, _mul, _rows
-
-
-@triton.jit
-def simplicial_bwd_q_kernel(
-    Q, K1, K2, V1, V2, DO, LSE, DELTA, DQ,
-    sqb, sqh, sqt, skb, skh, skt,
-    T, G, W1, W2, qk_scale, sm_scale,
-    D: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_L: tl.constexpr, PRECISION: tl.constexpr,
-):
-    """dQ_i = scale Σ_{j,l} dS k1_j ⊙ k2_l, dS = P (dO_i·(v1_j ⊙ v2_l) − Δ_i). Q, DO, DQ share strides."""
-    pid_m, hk, b = tl.program_id(0), tl.program_id(1), tl.program_id(2)
-    i, g, live = _rows(pid_m * BLOCK_M, G, T, BLOCK_M)  # (BLOCK_M,)
-    i_first = (pid_m * BLOCK_M) // G
-    i_last = tl.minimum((pid_m * BLOCK_M + BLOCK_M - 1) // G, T - 1)
-    d = tl.arange(0, D)
-    hq = tl.num_programs(1) * G
-    q_off = b * sqb + (hk * G + g) * sqh + i * sqt  # (BLOCK_M,)
-    q = tl.load(Q + q_off[:, None] + d[None, :], mask=live[:, None], other=0.0)  # (BLOCK_M, D)
-    do = tl.load(DO + q_off[:, None] + d[None, :], mask=live[:, None], other=0.0)  # (BLOCK_M, D)
-    row = (b * hq + hk * G + g) * T + i
-    lse = tl.load(LSE + row, mask=live, other=0.0)  # (BLOCK_M,) base 2
-    delta = tl.load(DELTA + row, mask=live, other=0.0)  # (BLOCK_M,) dO_i · o_i
-    kv = b * skb + hk * skh
-    dq = tl.zeros([BLOCK_M, D], tl.float32)
-    j_lo = tl.maximum(i_first - W1 + 1, 0)
-    l_lo = tl.maximum(i_first - W2 + 1, 0)
-    l_idx = tl.arange(0, BLOCK_L)
-    for j in range(j_lo, i_last + 1):
-        k1j = tl.load(K1 + kv + j * skt + d)  # (D,)
-        v1j = tl.load(V1 + kv + j * skt + d)  # (D,)
-        qk = _mul(q, k1j[None, :])  # (BLOCK_M, D)
-        dov = _mul(do, v1j[None, :])  # (BLOCK_M, D): dO_i ⊙ v1_j
-        ok_j = live & (j <= i) & (j > i - W1)
-        dqj = tl.zeros([BLOCK_M, D], tl.float32)
-        for l0 in range(l_lo, i_last + 1, BLOCK_L):
-            l = l0 + l_idx
-            k2 = tl.load(K2 + kv + l[:, None] * skt + d[None, :], mask=(l < T)[:, None], other=0.0)  # (BLOCK_L, D)
-            v2 = tl.load(V2 + kv + l[:, None] * skt + d[None, :], mask=(l < T)[:, None], other=0.0)  # (BLOCK_L, D)
-            s = _mm(qk, tl.trans(k2), PRECISION) * qk_scale  # (BLOCK_M, BLOCK_L)
-            ok = ok_j[:, None] & (l[None, :] <= i[:, None]) & (l[None, :] > i[:, None] - W2)
-            p = tl.where(ok, tl.exp2(s - lse[:, None]), 0.0)
-            dp = _mm(dov, tl.trans(v2), PRECISION)  # (BLOCK_M, BLOCK_L)
-            ds = p * (dp - delta[:, None])
-            dqj = _mma(ds.to(K2.dtype.element_ty), k2, dqj, PRECISION)  # (BLOCK_M, D): Σ_l dS k2_l
-        dq += dqj * k1j[None, :].to(tl.float32)
-    tl.store(DQ + q_off[:, None] + d[None, :], (dq * sm_scale).to(DQ.dtype.element_ty), mask=live[:, None])
 
 
 @triton.jit
@@ -110,60 +63,6 @@ def simplicial_bwd_kv_kernel(
     st = kv + l[:, None] * skt + d[None, :]
     tl.store(DK2 + st, (dk2 * sm_scale).to(DK2.dtype.element_ty), mask=(l < T)[:, None])
     tl.store(DV2 + st, dv2.to(DV2.dtype.element_ty), mask=(l < T)[:, None])
-
-
-@triton.jit
-def simplicial_bwd_k1_kernel(
-    Q, K1, K2, V1, V2, DO, LSE, DELTA, DK1, DV1,
-    sqb, sqh, sqt, skb, skh, skt,
-    T, G, W1, W2, qk_scale, sm_scale,
-    D: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_L: tl.constexpr, PRECISION: tl.constexpr,
-):
-    """dK1_j = scale Σ_i q_i ⊙ (Σ_l dS k2_l) and dV1_j = Σ_i dO_i ⊙ (Σ_l P v2_l) for one outer key j.
-
-    The program walks the rows (i, g) with j <= i < j + W1 in chunks of BLOCK_M, the inner keys in tiles, and sums
-    over rows at the end of each chunk: every j has one writer, no atomics. K*, V*, DK1, DV1 share strides.
-    """
-    j, hk, b = tl.program_id(0), tl.program_id(1), tl.program_id(2)
-    hq = tl.num_programs(1) * G
-    d = tl.arange(0, D)
-    kv = b * skb + hk * skh
-    k1j = tl.load(K1 + kv + j * skt + d)  # (D,)
-    v1j = tl.load(V1 + kv + j * skt + d)
-    dk1 = tl.zeros([D], tl.float32)
-    dv1 = tl.zeros([D], tl.float32)
-    i_end = tl.minimum(j + W1 - 1, T - 1)
-    l_idx = tl.arange(0, BLOCK_L)
-    for r0 in range(j * G, (i_end + 1) * G, BLOCK_M):
-        i, g, live = _rows(r0, G, T, BLOCK_M)  # (BLOCK_M,)
-        live = live & (i <= i_end)
-        i_first = r0 // G
-        i_last = tl.minimum((r0 + BLOCK_M - 1) // G, i_end)
-        q_off = b * sqb + (hk * G + g) * sqh + i * sqt
-        q = tl.load(Q + q_off[:, None] + d[None, :], mask=live[:, None], other=0.0)  # (BLOCK_M, D)
-        do = tl.load(DO + q_off[:, None] + d[None, :], mask=live[:, None], other=0.0)
-        row = (b * hq + hk * G + g) * T + i
-        lse = tl.load(LSE + row, mask=live, other=0.0)  # (BLOCK_M,)
-        delta = tl.load(DELTA + row, mask=live, other=0.0)
-        qk = _mul(q, k1j[None, :])  # (BLOCK_M, D)
-        dov = _mul(do, v1j[None, :])
-        gk = tl.zeros([BLOCK_M, D], tl.float32)  # Σ_l dS k2_l
-        hv = tl.zeros([BLOCK_M, D], tl.float32)  # Σ_l P v2_l
-        for l0 in range(tl.maximum(i_first - W2 + 1, 0), i_last + 1, BLOCK_L):
-            l = l0 + l_idx
-            k2 = tl.load(K2 + kv + l[:, None] * skt + d[None, :], mask=(l < T)[:, None], other=0.0)  # (BLOCK_L, D)
-            v2 = tl.load(V2 + kv + l[:, None] * skt + d[None, :], mask=(l < T)[:, None], other=0.0)
-            s = _mm(qk, tl.trans(k2), PRECISION) * qk_scale  # (BLOCK_M, BLOCK_L)
-            ok = live[:, None] & (l[None, :] <= i[:, None]) & (l[None, :] > i[:, None] - W2)
-            p = tl.where(ok, tl.exp2(s - lse[:, None]), 0.0)
-            dp = _mm(dov, tl.trans(v2), PRECISION)
-            ds = p * (dp - delta[:, None])
-            gk = _mma(ds.to(K2.dtype.element_ty), k2, gk, PRECISION)
-            hv = _mma(p.to(V2.dtype.element_ty), v2, hv, PRECISION)
-        dk1 += tl.sum(q.to(tl.float32) * gk, 0)
-        dv1 += tl.sum(do.to(tl.float32) * hv, 0)
-    tl.store(DK1 + kv + j * skt + d, (dk1 * sm_scale).to(DK1.dtype.element_ty))
-    tl.store(DV1 + kv + j * skt + d, dv1.to(DV1.dtype.element_ty))
 
 
 @triton.jit

@@ -24,12 +24,9 @@ class Tiles:
     """Launch shapes of the kernels; `order` "j" keeps k1 (window w1) in the scalar outer loop, "l" swaps."""
 
     fwd: Tile = Tile()
-    bwd_q: Tile = Tile()
+    bwd_q: Tile = Tile()  # dQ, dK1, dV1 in one pass (hoviz.kernels.backward_qk1): query rows x inner keys
     bwd_kv2: Tile = Tile()  # tile of k2/v2 keys (block_m) x query-row chunks (block_n), scalar loop over k1
-    bwd_kv1: Tile = Tile()  # dK1/dV1: "rows" kernel (block_m rows, block_n inner keys) or the swapped tile kernel
     order: str = "auto"
-    kv1: str = "rows"  # dK1/dV1: "rows" (one program per outer key), "tiles" (bwd_kv2's kernel with the roles
-    # swapped) or "fused" (with dQ in one pass over bwd_q's tiles, float32 atomic adds: hoviz.kernels.backward_qk1)
     split: bool = True  # forward: tiles every row may fully read skip the mask
     fold: bool = True  # forward: v1_j ⊙ per inner tile (faster on the H200: forward-variants-h200.json) or per j
     diag: bool = False  # forward: outer loop over offsets a (row i takes j = i - a) instead of one key j for all rows
@@ -42,14 +39,14 @@ def default_tiles(D: int, G: int, *, windowed: bool = True, interpret: bool = Fa
     The interpreter gets the smallest tiles."""
     if interpret:
         t = Tile(16, 16, 1, 1)
-        return Tiles(t, t, t, t)
+        return Tiles(t, t, t)
     fwd = Tile(64, 64, 4, 3)
     if not windowed:
         t = Tile(64, 64, 4, 2)
-        return Tiles(fwd, t, t, t, kv1="fused")
+        return Tiles(fwd, t, t)
     t = Tile(64, 32, 4, 3)
     diag = G < fwd.block_m  # rows of several positions: each row's own outer key (per-head: useful 0.30 -> 0.89)
-    return Tiles(fwd, t, t, t if G > 1 else Tile(32, 64, 4, 3), kv1="fused", diag=diag)
+    return Tiles(fwd, t, t, diag=diag)
 
 
 def with_order(tiles: Tiles, order: str) -> Tiles:
