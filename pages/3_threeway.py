@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from hoviz.views import threeway
-from hoviz.views.threeway import default_head, default_layer, default_query, head_summary
+from hoviz.views.threeway import default_head, default_key, default_layer, default_query, head_summary
 from hoviz.viz.threeway import reads_future
 from pages.glue import cached, exports, frame, guide, linking, url_state, zoo
 
@@ -51,7 +51,12 @@ st.subheader("Other orientations")
 o1, o2 = st.columns([1, 3])
 axis = url_state.url_selectbox("Fix", ["j", "l"], "axis", where=o1, radio=True,
                                format_func=lambda a: f"key {a}: S[:, {a}, :]" if a == "j" else f"key {a}: S[:, :, {a}]")
-index = url_state.url_slider(f"Key position {axis}", "key", 0, T - 1, max(0, i - 1), where=o2)
+context = (lm.name, layer, head, i, axis)  # a key picked for another query (or head, orientation) is not kept
+if st.session_state.get("_threeway_key_for", context) != context:
+    url_state.forget("key")
+st.session_state["_threeway_key_for"] = context
+index = url_state.url_slider(f"Key position {axis}", "key", 0, T - 1, default_key(S, axis), where=o2,
+                             help="opens on the key query i weighs most (largest marginal of its S slice)")
 fixed = st.container()
 with st.spinner("Slicing..."):
     K, k_allowed = cached.key_slice(lm.ref, ids, layer, head, axis, index)
