@@ -62,21 +62,31 @@ with st.spinner("Slicing..."):
     K, k_allowed = cached.key_slice(lm.ref, ids, layer, head, axis, index)
 figs = threeway.figures(S, allowed, triples, K, k_allowed, scores, tokens, i, head, axis, index)
 name = f"{lm.name}-L{layer}"
-exports.plot(linking.mark(figs.slice, **{"y" if axis == "j" else "x": index}), f"{name}-h{head}-S-i{i}", where=a1,
-             key="click-slice", link={"key": "y" if axis == "j" else "x"}, bounds={"key": (0, T - 1)})
+
+
+def ticked(fig, ylabel: str, xlabel: str):
+    """`fig` with a clickable band along both token axes: a click on a token there makes it the query i."""
+    return linking.tick_targets(linking.tick_targets(fig, tokens, axis="x", what=xlabel), tokens, axis="y",
+                                what=ylabel)
+
+
+TICKS = {"ticks": {"i": "cd0"}, "bounds": {"i": (0, T - 1), "key": (0, T - 1)}}  # tick bands set the query i
+exports.plot(ticked(linking.mark(figs.slice, **{"y" if axis == "j" else "x": index}), "key j", "key l"),
+             f"{name}-h{head}-S-i{i}", where=a1, key="click-slice", link={"key": "y" if axis == "j" else "x"}, **TICKS)
 a1.caption("Read it: a bright cell (j, l) is a pair of keys query i reads together; a single bright row or column "
-           "means one key matters alone (a pairwise head).")
+           "means one key matters alone (a pairwise head). Click a cell to fix its key below, a token in the white "
+           "band along an axis to make it the query.")
 if reads_future(allowed, i):  # the mask panel only when the mask is not plainly causal (grey in S otherwise)
-    exports.plot(figs.mask, f"{name}-mask-i{i}", where=a2, key="click-mask", link={"key": "y" if axis == "j" else "x"},
-                 bounds={"key": (0, T - 1)})
+    exports.plot(ticked(figs.mask, "key j", "key l"), f"{name}-mask-i{i}", where=a2, key="click-mask",
+                 link={"key": "y" if axis == "j" else "x"}, **TICKS)
     a2.caption("Read it: the pairs (j, l) query i may read; any allowed pair with a key after i lets it read the "
                "future (a leak, drawn in red).")
 exports.plot(figs.triangles, f"{name}-h{head}-triples-i{i}", where=tri, key="click-triples", link={"i": "x"},
              bounds={"i": (0, T - 1)})
 tri.caption("Read it: each triangle joins query i (raised) to its two keys j and l on the token strip; thicker "
             "and more opaque = more weight.")
-exports.plot(linking.mark(figs.fixed_key, y=i), f"{name}-h{head}-S-{axis}{index}", where=fixed, key="click-fixed",
-             link={"i": "y"}, bounds={"i": (0, T - 1)})
+exports.plot(ticked(linking.mark(figs.fixed_key, y=i), "query i", "key " + ("l" if axis == "j" else "j")),
+             f"{name}-h{head}-S-{axis}{index}", where=fixed, key="click-fixed", link={"i": "y"}, **TICKS)
 fixed.caption(f"Read it: every query's weight on pairs that contain key {axis} = {index}; an empty upper part is "
               "the causal mask.")
 
