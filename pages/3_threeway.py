@@ -87,8 +87,9 @@ tri.caption("Read it: each triangle joins query i (raised) to its two keys j and
             "and more opaque = more weight.")
 exports.plot(ticked(linking.mark(figs.fixed_key, y=i), "query i", "key " + ("l" if axis == "j" else "j")),
              f"{name}-h{head}-S-{axis}{index}", where=fixed, key="click-fixed", link={"i": "y"}, **TICKS)
-fixed.caption(f"Read it: every query's weight on pairs that contain key {axis} = {index}; an empty upper part is "
-              "the causal mask.")
+fixed.caption(f"Read it: each query's weight on the pairs that contain key {axis} = {index}, for the queries from "
+              f"{axis} on (as many as the S slice has rows, over its columns); the marked row i repeats the S slice's "
+              f"{'row' if axis == 'j' else 'column'} {index}. Grey: masked.")
 
 st.subheader("How 3-way is each head?")
 b1, b2 = st.columns(2)

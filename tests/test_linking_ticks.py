@@ -33,7 +33,7 @@ def test_tick_targets_lie_in_a_band_inside_the_plot_with_token_tooltips(axis):
     assert list(along) == [0, 1, 2, 3, 4] and [c[0] for c in t.customdata] == [0, 1, 2, 3, 4]
     assert t.hovertemplate[2] == "key l 2 '␣' → click: query i = 2<extra></extra>"  # visible whitespace
     lo, hi = sorted(fig.layout.yaxis.range if axis == "x" else fig.layout.xaxis.range)
-    assert lo < across[0] < -0.5 < hi  # inside the range, outside the cells (the first cell starts at -0.5)
+    assert lo < across[0] < -0.5 < hi and -0.5 - lo == pytest.approx(5 / 25)  # inside the range, past the cells
     assert fig.layout.shapes[-1].fillcolor == "white"
 
 

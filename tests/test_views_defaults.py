@@ -146,12 +146,14 @@ def test_default_key_follows_the_query_through_its_own_marginal():
             marginal = S.sum(axis=over)  # Σ_l S[i, j, l] per j, or Σ_j per l
             assert marginal[key] == marginal.max() > 0 and key <= i  # an allowed key of this query, its heaviest
             keys[i, axis] = key
-        # the fixed-key slice is drawn over the S slice's extent: same rows, columns and size
+        # the fixed-key slice is drawn at the S slice's size and key-l columns, its rows the queries from key j on
         K, k_allowed = threeway.key_slice(tr, 0, 1, "j", keys[i, "j"])
         figs = threeway.figures(S, allowed, [], K, k_allowed, np.zeros((3, 10)), list("abcdefghij"), i, 1, "j",
                                 keys[i, "j"])
         assert tuple(figs.fixed_key.layout.xaxis.range) == tuple(figs.slice.layout.xaxis.range) == (-0.5, i + 0.5)
-        np.testing.assert_array_equal(figs.fixed_key.data[0].y, figs.slice.data[0].y)  # rows 0 .. i in both
+        start = min(keys[i, "j"], 10 - (i + 1))
+        np.testing.assert_array_equal(figs.fixed_key.data[0].y, np.arange(start, start + i + 1))
+        assert start <= i < start + i + 1  # the query on screen is one of its rows
         assert figs.fixed_key.data[0].z.shape == figs.slice.data[0].z.shape == (i + 1, i + 1)
         assert figs.fixed_key.layout.height == figs.slice.layout.height
     assert keys[4, "j"] != keys[9, "j"] or keys[4, "l"] != keys[9, "l"]  # it moved with the query

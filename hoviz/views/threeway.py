@@ -105,13 +105,16 @@ def figures(S, allowed, triples, K, k_allowed, score, tokens, i: int, head: int,
     """Every figure of the 3-way page from the slices above and the (H, T) scores."""
     other = "l" if axis == "j" else "j"
     fixed = f"S[:, {index}, :] (fixed j = {index})" if axis == "j" else f"S[:, :, {index}] (fixed l = {index})"
-    extent = allowed_bbox(allowed)  # the S slice, its mask panel and the fixed-key slice share one extent
+    extent = allowed_bbox(allowed)  # the S slice and its mask panel share one extent
+    r0, r1, c0, c1 = extent  # the fixed-key slice: as many queries as S has rows, from the first that may read the key
+    q0 = int(np.clip(index, 0, max(0, len(K) - (r1 - r0))))
+    k_extent = (q0, q0 + (r1 - r0), c0, c1)  # and S's key-l columns: same size, same column range
     return ThreewayFigures(
         slice_heatmap(S, tokens, allowed=allowed, future=mask_categories(allowed, i) == 2, extent=extent,
                       title=f"S[{i}, j, l]"),
         mask_slice_figure(allowed, i, tokens, extent=extent),
         triangles_figure(tokens, i, triples),
-        slice_heatmap(K, tokens, allowed=k_allowed, future=mask_categories(k_allowed, index, True) == 2, extent=extent,
+        slice_heatmap(K, tokens, allowed=k_allowed, future=mask_categories(k_allowed, index, True) == 2, extent=k_extent,
                       ylabel="query i", xlabel=f"key {other}", title=fixed, colorscale="Greens"),
         threeway_bar(score.mean(1), highlight=head),
         threeway_profile(score[head], tokens, i=i))

@@ -193,19 +193,19 @@ def tick_targets(fig: go.Figure, tokens, *, axis: str = "x", what: str = "key", 
     pos = np.arange(start, stop)
     rows = np.asarray(fig.data[0].y if hm is None else _axis_values(hm.y, 0), dtype=np.float64)
     cols = np.asarray(fig.data[0].x if hm is None else _axis_values(hm.x, 0), dtype=np.float64)
-    band = max(0.8, len(pos) / 30)  # in cells: about 3% of the plot, at least most of one cell
+    band = len(rows if axis == "x" else cols) / 25  # in cells: 4% of the plot across, whatever its size
     hover = [f"{what} {p} '{labels[p]}' → click: {sets} = {p}<extra></extra>" for p in pos]
     if axis == "x":  # band above the first row (y reversed: the top of the plot, under the tick labels)
         top, bottom = float(rows.min()) - 0.5, float(rows.max()) + 0.5
         fig.update_yaxes(range=[bottom, top - band], autorange=False)
         x, y = pos, np.full(len(pos), top - band / 2)
-        fig.add_shape(type="rect", x0=start - 0.5, x1=stop - 0.5, y0=top - band, y1=top, fillcolor="white",
+        fig.add_shape(type="rect", x0=0, x1=1, xref="x domain", y0=top - band, y1=top, fillcolor="white",
                       line={"width": 0}, layer="below")
     elif axis == "y":  # band left of the first column
         left, right = float(cols.min()) - 0.5, float(cols.max()) + 0.5
         fig.update_xaxes(range=[left - band, right], autorange=False)
         x, y = np.full(len(pos), left - band / 2), pos
-        fig.add_shape(type="rect", y0=start - 0.5, y1=stop - 0.5, x0=left - band, x1=left, fillcolor="white",
+        fig.add_shape(type="rect", y0=0, y1=1, yref="y domain", x0=left - band, x1=left, fillcolor="white",
                       line={"width": 0}, layer="below")
     else:
         raise ValueError(f"axis must be 'x' or 'y', not {axis!r}")
