@@ -48,16 +48,15 @@ a1, a2 = st.columns(2)
 tri = st.container()
 
 st.subheader("Other orientations")
-o1, o2 = st.columns([1, 3])
-axis = url_state.url_selectbox("Fix", ["j", "l"], "axis", where=o1, radio=True,
+fixed, controls = st.columns(2)  # the fixed-key slice in a column as wide as the S slice's: the same size
+axis = url_state.url_selectbox("Fix", ["j", "l"], "axis", where=controls, radio=True,
                                format_func=lambda a: f"key {a}: S[:, {a}, :]" if a == "j" else f"key {a}: S[:, :, {a}]")
 context = (lm.name, layer, head, i, axis)  # a key picked for another query (or head, orientation) is not kept
 if st.session_state.get("_threeway_key_for", context) != context:
     url_state.forget("key")
 st.session_state["_threeway_key_for"] = context
-index = url_state.url_slider(f"Key position {axis}", "key", 0, T - 1, default_key(S, axis), where=o2,
+index = url_state.url_slider(f"Key position {axis}", "key", 0, T - 1, default_key(S, axis), where=controls,
                              help="opens on the key query i weighs most (largest marginal of its S slice)")
-fixed = st.container()
 with st.spinner("Slicing..."):
     K, k_allowed = cached.key_slice(lm.ref, ids, layer, head, axis, index)
 figs = threeway.figures(S, allowed, triples, K, k_allowed, scores, tokens, i, head, axis, index)
@@ -87,7 +86,7 @@ tri.caption("Read it: each triangle joins query i (raised) to its two keys j and
             "and more opaque = more weight.")
 exports.plot(ticked(linking.mark(figs.fixed_key, y=i), "query i", "key " + ("l" if axis == "j" else "j")),
              f"{name}-h{head}-S-{axis}{index}", where=fixed, key="click-fixed", link={"i": "y"}, **TICKS)
-fixed.caption(f"Read it: each query's weight on the pairs that contain key {axis} = {index}, for the queries from "
+controls.caption(f"Read it: each query's weight on the pairs that contain key {axis} = {index}, for the queries from "
               f"{axis} on (as many as the S slice has rows, over its columns); the marked row i repeats the S slice's "
               f"{'row' if axis == 'j' else 'column'} {index}. Grey: masked.")
 
