@@ -1,7 +1,8 @@
 """3-way interactions: one 2-simplicial head's pattern S[i, j, l] for a chosen query i, as the (j, l) slice beside
 its mask slice (a leaky mask shows its future pairs in red), the top triples as triangles over the token strip,
-the other orientations (fix key j or key l), and the per-head 3-wayness KL(S[i] || Σ_l S ⊗ Σ_j S).
-Only the slices on screen are computed (T² values each); the T³ pattern is never built.
+the other orientations (fix key j or key l; opens on query i's heaviest key), and the per-head 3-wayness
+KL(S[i] || Σ_l S ⊗ Σ_j S). A click on a cell, on a token in the white band along a slice's axes, on the strip or on
+the profile selects. Only the slices on screen are computed (T² values each); the T³ pattern is never built.
 """
 
 import numpy as np

@@ -3,6 +3,7 @@ residual-stream point cloud lifted to a Vietoris–Rips complex at a chosen radi
 the persistence diagram and barcode (H0, H1) and the Betti curves with that radius marked. For a layer that
 lifts the tokens itself, the complex its mixer built for this prompt, with its weights; for an scn layer also the
 prefix complex K_i that position i saw, its Hodge spectra (zeros: Betti numbers) and the largest filter responses.
+The selected token (URL `cx_i`, or a click on a token of a 2-D complex) is ringed in every complex.
 """
 
 import numpy as np

@@ -2,6 +2,8 @@
 additive in the two keys) against the causal effect of replacing it by its pairwise surrogate, zero or its mean;
 the per-token Δ of that intervention on the prompt; and the prompt read by two models token by token, with where one
 wins over held-out text. Numbers over held-out text come from `python -m hoviz interventions` (stored report).
+The selected head is highlighted in its scatter and bars, the selected position (URL `evi`, or a click on a token or
+the profile) marked in the profile and both token strips.
 """
 
 import streamlit as st
