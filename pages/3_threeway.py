@@ -1,14 +1,15 @@
 """3-way interactions: one 2-simplicial head's pattern S[i, j, l] for a chosen query i, as the (j, l) slice beside
 its mask slice (a leaky mask shows its future pairs in red), the top triples as triangles over the token strip,
-the other orientations (fix key j or key l), and the per-head 3-wayness KL(S[i] || Σ_l S ⊗ Σ_j S).
-Only the slices on screen are computed (T² values each); the T³ pattern is never built.
+the other orientations (fix key j or key l; opens on query i's heaviest key), and the per-head 3-wayness
+KL(S[i] || Σ_l S ⊗ Σ_j S). A click on a cell, on a token in the white band along a slice's axes, on the strip or on
+the profile selects. Only the slices on screen are computed (T² values each); the T³ pattern is never built.
 """
 
 import numpy as np
 import streamlit as st
 
 from hoviz.views import threeway
-from hoviz.views.threeway import default_head, default_layer, default_query, head_summary
+from hoviz.views.threeway import default_head, default_key, default_layer, default_query, head_summary
 from hoviz.viz.threeway import reads_future
 from pages.glue import cached, exports, frame, guide, linking, url_state, zoo
 
@@ -48,32 +49,47 @@ a1, a2 = st.columns(2)
 tri = st.container()
 
 st.subheader("Other orientations")
-o1, o2 = st.columns([1, 3])
-axis = url_state.url_selectbox("Fix", ["j", "l"], "axis", where=o1, radio=True,
+fixed, controls = st.columns(2)  # the fixed-key slice in a column as wide as the S slice's: the same size
+axis = url_state.url_selectbox("Fix", ["j", "l"], "axis", where=controls, radio=True,
                                format_func=lambda a: f"key {a}: S[:, {a}, :]" if a == "j" else f"key {a}: S[:, :, {a}]")
-index = url_state.url_slider(f"Key position {axis}", "key", 0, T - 1, max(0, i - 1), where=o2)
-fixed = st.container()
+context = (lm.name, layer, head, i, axis)  # a key picked for another query (or head, orientation) is not kept
+if st.session_state.get("_threeway_key_for", context) != context:
+    url_state.forget("key")
+st.session_state["_threeway_key_for"] = context
+index = url_state.url_slider(f"Key position {axis}", "key", 0, T - 1, default_key(S, axis), where=controls,
+                             help="opens on the key query i weighs most (largest marginal of its S slice)")
 with st.spinner("Slicing..."):
     K, k_allowed = cached.key_slice(lm.ref, ids, layer, head, axis, index)
 figs = threeway.figures(S, allowed, triples, K, k_allowed, scores, tokens, i, head, axis, index)
 name = f"{lm.name}-L{layer}"
-exports.plot(linking.mark(figs.slice, **{"y" if axis == "j" else "x": index}), f"{name}-h{head}-S-i{i}", where=a1,
-             key="click-slice", link={"key": "y" if axis == "j" else "x"}, bounds={"key": (0, T - 1)})
+
+
+def ticked(fig, ylabel: str, xlabel: str):
+    """`fig` with a clickable band along both token axes: a click on a token there makes it the query i."""
+    return linking.tick_targets(linking.tick_targets(fig, tokens, axis="x", what=xlabel), tokens, axis="y",
+                                what=ylabel)
+
+
+TICKS = {"ticks": {"i": "cd0"}, "bounds": {"i": (0, T - 1), "key": (0, T - 1)}}  # tick bands set the query i
+exports.plot(ticked(linking.mark(figs.slice, **{"y" if axis == "j" else "x": index}), "key j", "key l"),
+             f"{name}-h{head}-S-i{i}", where=a1, key="click-slice", link={"key": "y" if axis == "j" else "x"}, **TICKS)
 a1.caption("Read it: a bright cell (j, l) is a pair of keys query i reads together; a single bright row or column "
-           "means one key matters alone (a pairwise head).")
+           "means one key matters alone (a pairwise head). Click a cell to fix its key below, a token in the white "
+           "band along an axis to make it the query.")
 if reads_future(allowed, i):  # the mask panel only when the mask is not plainly causal (grey in S otherwise)
-    exports.plot(figs.mask, f"{name}-mask-i{i}", where=a2, key="click-mask", link={"key": "y" if axis == "j" else "x"},
-                 bounds={"key": (0, T - 1)})
+    exports.plot(ticked(figs.mask, "key j", "key l"), f"{name}-mask-i{i}", where=a2, key="click-mask",
+                 link={"key": "y" if axis == "j" else "x"}, **TICKS)
     a2.caption("Read it: the pairs (j, l) query i may read; any allowed pair with a key after i lets it read the "
                "future (a leak, drawn in red).")
 exports.plot(figs.triangles, f"{name}-h{head}-triples-i{i}", where=tri, key="click-triples", link={"i": "x"},
              bounds={"i": (0, T - 1)})
 tri.caption("Read it: each triangle joins query i (raised) to its two keys j and l on the token strip; thicker "
             "and more opaque = more weight.")
-exports.plot(linking.mark(figs.fixed_key, y=i), f"{name}-h{head}-S-{axis}{index}", where=fixed, key="click-fixed",
-             link={"i": "y"}, bounds={"i": (0, T - 1)})
-fixed.caption(f"Read it: every query's weight on pairs that contain key {axis} = {index}; an empty upper part is "
-              "the causal mask.")
+exports.plot(ticked(linking.mark(figs.fixed_key, y=i), "query i", "key " + ("l" if axis == "j" else "j")),
+             f"{name}-h{head}-S-{axis}{index}", where=fixed, key="click-fixed", link={"i": "y"}, **TICKS)
+controls.caption(f"Read it: each query's weight on the pairs that contain key {axis} = {index}, for the queries from "
+              f"{axis} on (as many as the S slice has rows, over its columns); the marked row i repeats the S slice's "
+              f"{'row' if axis == 'j' else 'column'} {index}. Grey: masked.")
 
 st.subheader("How 3-way is each head?")
 b1, b2 = st.columns(2)

@@ -3,6 +3,7 @@ residual-stream point cloud lifted to a Vietoris–Rips complex at a chosen radi
 the persistence diagram and barcode (H0, H1) and the Betti curves with that radius marked. For a layer that
 lifts the tokens itself, the complex its mixer built for this prompt, with its weights; for an scn layer also the
 prefix complex K_i that position i saw, its Hodge spectra (zeros: Betti numbers) and the largest filter responses.
+The selected token (URL `cx_i`, or a click on a token of a 2-D complex) is ringed in every complex.
 """
 
 import numpy as np
@@ -11,7 +12,7 @@ import streamlit as st
 from hoviz.mixers import COMPLEX_MIXERS
 from hoviz.views import complex as views
 from hoviz.views.complex import RADII
-from hoviz.viz.complex import complex_figure, thin_complex
+from hoviz.viz.complex import complex_figure, ring_vertex, thin_complex
 from hoviz.viz.hodge import prefix_figure, response_figure, spectrum_figure
 from hoviz.viz.persistence import barcode_figure, betti_curves_figure, persistence_diagram_figure
 from hoviz.zoo import ModelRef
@@ -61,12 +62,15 @@ def persistence_views(diagrams: dict, curves: np.ndarray, radius: float) -> tupl
 
 
 def draw(cx: dict, tokens, title: str, name: str, value_name: str, keep: str, layout: str, seed: int, three_d: bool,
-         where=None) -> None:
+         where=None, key: str | None = None, selected: int | None = None) -> None:
+    """The complex with the selected token ringed; in 2-D a click on a token (key `key`) selects it (URL `cx_i`)."""
     fig, dropped = complex_view(cx, tuple(tokens), title, value_name, keep, layout, seed, three_d)
     if dropped:
         (where or st).caption(f"Drawing the {DRAW_EDGES} {'earliest' if keep == 'low' else 'strongest'} edges and "
                               f"{DRAW_TRIANGLES} triangles; {dropped} more simplices are in the downloads.")
-    exports.plot(fig, name, where=where)
+    linked = {} if three_d or key is None else {"key": key, "link": {"cx_i": "point_index"}, "only": ("tokens",),
+                                                "bounds": {"cx_i": (0, len(tokens) - 1)}}
+    exports.plot(ring_vertex(fig, selected), name, where=where, **linked)
 
 
 st.header("Simplicial complex & persistence")
@@ -91,11 +95,13 @@ radius = url_state.url_slider("Radius r", "r", 0.0, 1.0, 0.9, step=0.01, where=c
                            help="an edge enters when its distance is ≤ r, a triangle when its three edges have")
 cap = url_state.url_number("Cap per token (0: none)", "cap", 0, 64, 8, where=c4,
                         help="each token keeps at most this many nearest earlier tokens (TopoBench-style caps)")
-o1, o2, o3 = st.columns([1, 1, 1])
+o1, o2, o3, o4 = st.columns([1, 1, 1, 2])
 layout = url_state.url_selectbox("Layout", ["spring", "circular", "strip"], "cx_layout", where=o1,
                               help="spring: seeded force layout; circular and strip: tokens in reading order")
 seed = url_state.url_number("Layout seed", "seed", 0, 9999, 0, where=o2)
 three_d = url_state.url_toggle("3-D", "cx3d", False, where=o3)
+selected = url_state.url_slider("Selected token", "cx_i", 0, T - 1, T - 1, where=o4,
+                                help="ringed in every complex on the page; click a token of a 2-D complex to pick it")
 
 data = {}
 with zoo.boundary("Cannot lift this map"), st.spinner("Computing persistence..."):
@@ -110,9 +116,11 @@ with zoo.boundary("Cannot lift this map"), st.spinner("Computing persistence..."
         col.metric(label, value)
     left, right = st.columns([3, 2])
     draw(cx, tokens, f"Vietoris–Rips complex of {what} at r = {radius:g}" + (f", ≤ {cap} per token" if cap else ""),
-         f"{lm.name}-L{layer}-complex-r{radius:g}", "filtration", "low", layout, seed, three_d, where=left)
-    left.caption("Read it: an edge joins two tokens at distance ≤ r, a filled triangle three pairwise-close tokens; "
-                 "a ring of edges left unfilled is a loop (β1).")
+         f"{lm.name}-L{layer}-complex-r{radius:g}", "filtration", "low", layout, seed, three_d, where=left,
+         key="click-complex", selected=selected)
+    left.caption(f"Read it: an edge joins two tokens at distance ≤ r, a filled triangle three pairwise-close tokens; "
+                 f"a ring of edges left unfilled is a loop (β1). Ringed: the selected token {selected} "
+                 f"({tokens[selected]!r}).")
     diagram, barcode, betti_fig = persistence_views(topo.diagrams, topo.curves, radius)
     exports.plot(diagram, f"{lm.name}-L{layer}-diagram", where=right)
     b1, b2 = st.columns(2)
@@ -143,7 +151,7 @@ elif scn_layers:
         st.write(f"Betti numbers (β0, β1, β2) = {tuple(mbetti)}; {len(mcx['edges'])} edges, "
                  f"{len(mcx['triangles'])} triangles.")
         draw(mcx, tokens, f"L{scn}: the mixer's complex for this prompt", f"{lm.name}-L{scn}-mixer-complex",
-             "weight", "high", layout, seed, three_d)
+             "weight", "high", layout, seed, three_d, key="click-mixer-complex", selected=selected)
         data.update({f"mixer_L{scn}_{k}": v for k, v in mcx.items() if isinstance(v, np.ndarray)})
         data[f"mixer_L{scn}_betti"] = np.array(mbetti)
         if lm.kinds[scn] == "scn":
@@ -152,7 +160,8 @@ elif scn_layers:
             st.write(f"K_{i}: Betti numbers (β0, β1, β2) = {view.spectra.betti} (zero eigenvalues of L0, L1, L2); "
                      f"{len(view.prefix['edges'])} edges, {len(view.prefix['triangles'])} triangles.")
             p1, p2 = st.columns([3, 2])
-            exports.plot(prefix_figure(view, tokens, layout, seed, three_d), f"{lm.name}-L{scn}-K{i}", where=p1,
+            exports.plot(ring_vertex(prefix_figure(view, tokens, layout, seed, three_d), selected),
+                         f"{lm.name}-L{scn}-K{i}", where=p1,
                          **({} if three_d else {"key": "click-prefix", "link": {"scn_i": "point_index"},
                                                 "only": ("tokens",), "bounds": {"scn_i": (0, T - 1)}}))
             exports.plot(response_figure(view, tokens), f"{lm.name}-L{scn}-K{i}-responses", where=p2)

@@ -2,6 +2,8 @@
 additive in the two keys) against the causal effect of replacing it by its pairwise surrogate, zero or its mean;
 the per-token Δ of that intervention on the prompt; and the prompt read by two models token by token, with where one
 wins over held-out text. Numbers over held-out text come from `python -m hoviz interventions` (stored report).
+The selected head is highlighted in its scatter and bars, the selected position (URL `evi`, or a click on a token or
+the profile) marked in the profile and both token strips.
 """
 
 import streamlit as st
@@ -40,11 +42,21 @@ else:
     kind = url_state.url_selectbox("Replace it by", list(KINDS), "evkind", where=c2, radio=True, horizontal=True,
                                    format_func=lambda k: {"surrogate": "its pairwise surrogate", "zero": "zero",
                                                           "mean": "its mean output"}[k])
-    figs = evidence.head_figures(hv, (layer, head), lm.model, ids, tokens)
+    T = len(ids)
+    i = url_state.url_slider("Selected position i", "evi", 0, T - 1,
+                             evidence.default_position(lm.model, ids, (layer, head)),
+                             help="opens where this head's interaction KL peaks on the prompt; click a token or a "
+                                  "point of the profile to move it")
+    figs = evidence.head_figures(hv, (layer, head), lm.model, ids, tokens, i=i)
+    at_i = {"key": "click-ev-profile", "link": {"evi": "x"}, "bounds": {"evi": (0, T - 1)}}  # the profile sets i
+    strip = {"link": {"evi": "cd0"}, "bounds": {"evi": (0, T - 1)}}  # a token strip's cell: its position
     a1, a2 = st.columns(2)
     exports.plot(figs.scatter, f"{lm.name}-evidence-heads", where=a1, key="click-ev-scatter", link={"evhead": "text"})
-    exports.plot(figs.effects or figs.profile, f"{lm.name}-evidence-effects", where=a2, key="click-ev-effects",
-                 link={"evhead": "label"} if figs.effects else None)  # a click on a head's point or bar picks it
+    if figs.effects is not None:  # a click on a head's point or bar picks it
+        exports.plot(figs.effects, f"{lm.name}-evidence-effects", where=a2, key="click-ev-effects",
+                     link={"evhead": "label"})
+    else:
+        exports.plot(figs.profile, f"{lm.name}-{name}-scores", where=a2, **at_i)
     a1.caption("Read it: one point per head, its mean 3-way score (x) against the change when it is replaced (y); a "
                "head far right and far from y = 0 is both 3-way and needed. Click a point to pick the head.")
     if hv.all_heads:
@@ -52,14 +64,17 @@ else:
                    **({"Δ balanced accuracy": round(e.delta_balanced_accuracy, 4)} if hv.is_match else {})}
                   for e in hv.all_heads.values()])
     if figs.effects is not None:
-        exports.plot(figs.profile, f"{lm.name}-{name}-scores", where=st.container())
+        exports.plot(figs.profile, f"{lm.name}-{name}-scores", where=st.container(), **at_i)
+    st.caption(f"Read it: the head's two scores at each query of the prompt; the dashed line is the selected position "
+               f"i = {i} ({tokens[i]!r}), marked in the token strips below too.")
     with zoo.boundary(f"{name} {kind}"):
         with st.spinner("Mean-ablation reference: one forward over the model's reference sample, once per model..."
                         if kind == "mean" else "Running the intervened model on the prompt..."):
             eff = cached_zoo.intervention_delta(lm.ref, ids, layer, head, kind)
-        exports.plot(evidence.delta_figure(eff, tokens, f"{name} {kind}"), f"{lm.name}-{name}-{kind}-delta",
-                     where=st.container())
-        st.caption("Read it: red tokens got harder to predict once the head is replaced, blue ones easier.")
+        exports.plot(evidence.delta_figure(eff, tokens, f"{name} {kind}", i=i), f"{lm.name}-{name}-{kind}-delta",
+                     where=st.container(), key="click-ev-delta", **strip)
+        st.caption("Read it: red tokens got harder to predict once the head is replaced, blue ones easier; the "
+                   "outlined token is the selected position (click a token to select it).")
         exports.download_json("Download evidence (JSON)",
                               {"model": lm.name, "source": hv.source, "note": hv.note,
                                "heads": [{"head": h.name, "interaction": h.interaction, "joint_spread": h.joint_spread,
@@ -78,7 +93,11 @@ other = url_state.url_selectbox("Compare with", others, "vs", default=next((n fo
 om = zoo.load_model(other)
 with zoo.boundary("Model comparison"):
     cmp = cached_zoo.compare_prompt((lm.ref, om.ref), ids)
-    exports.plot(comparison_strip(cmp), f"{lm.name}-vs-{other}-tokens", where=st.container())
+    selected = url_state.current("evi")  # the position selected above (none for a model without 3-way heads)
+    selected = selected if isinstance(selected, int) and 0 <= selected < len(ids) else None
+    exports.plot(comparison_strip(cmp, highlight=selected), f"{lm.name}-vs-{other}-tokens", where=st.container(),
+                 **({"key": "click-ev-compare", "link": {"evi": "cd0"}, "bounds": {"evi": (0, len(ids) - 1)}}
+                    if selected is not None else {}))
     st.caption(f"Read it: each token coloured by how much better (blue) or worse (red) {other} predicts it than "
                f"{lm.name}.")
     w1, w2 = st.columns(2)

@@ -48,3 +48,22 @@ def test_evidence_page_url_state_and_messages(tiny_zoo):
     errors = texts(at.error)  # the tiny sidecars have no training record: both sections say so, the page goes on
     assert "L1h0 mean" in errors and "Held-out comparison" in errors and "training.config" in errors
     assert len(at.get("plotly_chart")) == 3  # scatter and profile before the failure, the comparison after it
+
+
+def test_the_selected_position_is_marked_in_the_profile_and_both_token_strips(tiny_zoo):
+    import json
+
+    at = run({"model": "tiny-simplicial2", "evi": "6"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.slider(key="evi").value == 6 and at.query_params["evi"] == "6"
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    strips = [s for s in specs if any(t.get("texttemplate") for t in s["data"] if t["type"] == "heatmap")]
+    assert len(strips) == 2  # the intervention's Δ strip and the model comparison
+    for s in strips:
+        (rect,) = s["layout"]["shapes"]
+        assert (rect["x0"], rect["x1"], rect["y0"]) == (5.5, 6.5, -0.5), rect  # cell 6 of the first row
+        assert any(t.get("name") == "click targets" for t in s["data"])  # a click on a token selects it
+    profile = next(s for s in specs if s["layout"].get("title", {}).get("text", "").startswith("Per query"))
+    assert [sh["x0"] for sh in profile["layout"]["shapes"]] == [6]
+    at.slider(key="evi").set_value(2).run()
+    assert at.query_params["evi"] == "2"

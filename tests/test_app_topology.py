@@ -265,3 +265,20 @@ def test_expressivity_without_match3_models(broken_zoo):
     assert_clean(at)
     assert "No Match3 models are installed" in texts(at.info)
     assert len(at.get("plotly_chart")) == 2
+
+
+def test_the_selected_token_is_ringed_in_every_complex(tiny_zoo):
+    at = run_app("complex", {"model": "tiny-scn", "cx_i": "4", "scn_i": "6"})
+    assert_clean(at)
+    assert at.slider(key="cx_i").value == 4 and param(at, "cx_i") == "4"
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    complexes = [s for s in specs if any(t.get("name") == "tokens" for t in s["data"])]
+    assert len(complexes) == 3  # the Rips complex, the mixer's complex, the prefix complex K_6
+    for s in complexes:
+        nodes = next(t for t in s["data"] if t.get("name") == "tokens")
+        (ring,) = [t for t in s["data"] if t.get("name") == "selected token"]
+        assert ring["hovertext"] == [f"selected: {nodes['hovertext'][4]}"] and nodes["hovertext"][4].startswith("token 4 '")
+    at.slider(key="cx_i").set_value(8).run()  # past the prefix K_6: ringed in the two full complexes only
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    rings = [s for s in specs if any(t.get("name") == "selected token" for t in s["data"])]
+    assert len(rings) == 2 and param(at, "cx_i") == "8"

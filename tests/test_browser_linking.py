@@ -139,3 +139,106 @@ def test_clicking_a_label_column_sets_the_match3_query(tiny_app, browser):  # no
         tab.check("tiny-expressivity-click")
     finally:
         tab.page.close()
+
+
+# Pixel centre of the tick target (the clickable band along a token axis) of chart `n` at position `pos` on the first
+# band (the top one, along the x axis); its position and tooltip.
+TICK = """([n, pos]) => {
+  const gd = [...document.querySelectorAll('.js-plotly-plot')][n];
+  const t = gd.data.find(d => d.name === 'tick targets');
+  const k = Array.from(t.x).indexOf(pos);
+  const area = gd.querySelector('.nsewdrag').getBoundingClientRect();
+  return {x: area.left + gd._fullLayout.xaxis.d2p(t.x[k]), y: area.top + gd._fullLayout.yaxis.d2p(t.y[k]),
+          pos: t.customdata[k][0], tip: t.hovertemplate[k]};
+}"""
+
+
+def test_clicking_a_token_in_the_tick_band_sets_the_query(tiny_app, browser):  # noqa: F811
+    base, models = tiny_app
+    tab = Watched(browser)
+    try:
+        tab.open(f"{base}/threeway?{urlencode({'model': models['simplicial2'], 'prompt': SHORT, 'i': 9})}", 5)
+        n = tab.page.evaluate("[...document.querySelectorAll('.js-plotly-plot')]"
+                              ".findIndex(gd => (gd.layout.title?.text || '').startsWith('S[9,'))")
+        assert n >= 0
+        tab.page.locator(".js-plotly-plot").nth(n).scroll_into_view_if_needed()  # the mouse clicks in the viewport
+        target = tab.page.evaluate(TICK, [n, 4])  # a key of query 9's slice
+        assert f"key l {target['pos']} '" in target["tip"] and f"→ click: query i = {target['pos']}" in target["tip"]
+        tab.page.mouse.move(target["x"], target["y"])
+        hover = tab.page.locator(".hoverlayer .hovertext").first
+        hover.wait_for(timeout=10_000)
+        assert f"query i = {target['pos']}" in hover.text_content()  # the tooltip names the token
+        runs = tab.finished
+        tab.page.mouse.click(target["x"], target["y"])
+        tab.idle(runs)
+        tab.page.wait_for_function(f"new URLSearchParams(location.search).get('i') === '{target['pos']}'",
+                                   timeout=30_000)
+        assert target["pos"] != 9
+        tab.page.wait_for_function(f"[...document.querySelectorAll('.js-plotly-plot')].some(gd => "
+                                   f"(gd.layout.title?.text || '').startsWith('S[{target['pos']},'))", timeout=30_000)
+        assert tab.query()["key"] != ""  # the fixed key followed the new query (and is in the URL)
+        tab.check("tiny-threeway-tick-click")
+    finally:
+        tab.page.close()
+
+
+# Pixel centre of node `k` (point k of the trace named "tokens") of chart `n`.
+NODE = """([n, k]) => {
+  const gd = [...document.querySelectorAll('.js-plotly-plot')][n];
+  const t = gd._fullData.find(d => d.name === 'tokens');  // its coordinates decoded (the figure may send base64)
+  const area = gd.querySelector('.nsewdrag').getBoundingClientRect();
+  return {x: area.left + gd._fullLayout.xaxis.d2p(t.x[k]), y: area.top + gd._fullLayout.yaxis.d2p(t.y[k]),
+          tip: t.hovertext[k]};
+}"""
+
+
+def test_clicking_a_token_node_rings_it_on_the_complex_page(tiny_app, browser):  # noqa: F811
+    base, models = tiny_app
+    tab = Watched(browser)
+    try:
+        tab.open(f"{base}/complex?{urlencode({'model': models['dense'], 'prompt': SHORT, 'r': '0.05', 'cx_i': 2})}",
+                 4)
+        n = tab.page.evaluate("[...document.querySelectorAll('.js-plotly-plot')]"
+                              ".findIndex(gd => (gd.layout.title?.text || '').startsWith('Vietoris'))")
+        assert n >= 0
+        ring = tab.page.evaluate(f"[...document.querySelectorAll('.js-plotly-plot')][{n}].data"
+                                 ".filter(d => d.name === 'selected token').map(d => d.hovertext[0])")
+        assert len(ring) == 1 and ring[0].startswith("selected: token 2 '"), ring
+        tab.page.locator(".js-plotly-plot").nth(n).scroll_into_view_if_needed()
+        target = tab.page.evaluate(NODE, [n, 7])
+        assert target["tip"].startswith("token 7 '")
+        runs = tab.finished
+        tab.page.mouse.move(target["x"], target["y"])
+        tab.page.mouse.click(target["x"], target["y"])
+        tab.idle(runs)
+        tab.page.wait_for_function("new URLSearchParams(location.search).get('cx_i') === '7'", timeout=30_000)
+        tab.page.wait_for_function("[...document.querySelectorAll('.js-plotly-plot')].some(gd => gd.data.some(d => "
+                                   "d.name === 'selected token' && String(d.hovertext[0]).startsWith('selected: token 7 ')))",
+                                   timeout=30_000)
+        tab.check("tiny-complex-node-click")
+    finally:
+        tab.page.close()
+
+
+def test_clicking_a_token_of_the_delta_strip_selects_it_on_the_evidence_page(tiny_app, browser):  # noqa: F811
+    base, models = tiny_app
+    tab = Watched(browser)
+    try:
+        tab.open(f"{base}/evidence?{urlencode({'model': models['simplicial2'], 'prompt': SHORT, 'evi': 3})}", 3)
+        n = tab.page.evaluate("[...document.querySelectorAll('.js-plotly-plot')]"
+                              ".findIndex(gd => (gd.layout.title?.text || '').includes('Δ log-loss per token'))")
+        assert n >= 0
+        tab.page.locator(".js-plotly-plot").nth(n).scroll_into_view_if_needed()
+        target = tab.page.evaluate(COLUMN, [n, 3])  # the cell of the first row farthest from position 3
+        runs = tab.finished
+        tab.page.mouse.move(target["x"], target["y"])
+        hover = tab.page.locator(".hoverlayer .hovertext").first
+        hover.wait_for(timeout=10_000)
+        assert f"pos {target['col']} " in hover.text_content()  # the tooltip names position and token
+        tab.page.mouse.click(target["x"], target["y"])
+        tab.idle(runs)
+        tab.page.wait_for_function(f"new URLSearchParams(location.search).get('evi') === '{target['col']}'",
+                                   timeout=30_000)
+        tab.check("tiny-evidence-strip-click")
+    finally:
+        tab.page.close()

@@ -133,3 +133,28 @@ def test_audit_timing_batches_only_when_that_is_cheap():
     model = tiny_simplicial()
     assert cost.time_audit_forward(model, 12, budget_s=60.0).batch == cost.audit_batch(12) == 24
     assert cost.time_audit_forward(model, 12, budget_s=0.0).batch == 1
+
+
+def test_default_key_follows_the_query_through_its_own_marginal():
+    model = tiny_simplicial()
+    _, tr = views.trace_prompt(model, tuple(range(10)))
+    keys = {}
+    for i in (4, 9):
+        S, allowed, _ = threeway.query_slice(tr, 0, 1, i)  # (T, T) over (j, l)
+        for axis, over in (("j", 1), ("l", 0)):
+            key = threeway.default_key(S, axis)
+            marginal = S.sum(axis=over)  # Σ_l S[i, j, l] per j, or Σ_j per l
+            assert marginal[key] == marginal.max() > 0 and key <= i  # an allowed key of this query, its heaviest
+            keys[i, axis] = key
+        # the fixed-key slice is drawn at the S slice's size and key-l columns, its rows the queries from key j on
+        K, k_allowed = threeway.key_slice(tr, 0, 1, "j", keys[i, "j"])
+        figs = threeway.figures(S, allowed, [], K, k_allowed, np.zeros((3, 10)), list("abcdefghij"), i, 1, "j",
+                                keys[i, "j"])
+        assert tuple(figs.fixed_key.layout.xaxis.range) == tuple(figs.slice.layout.xaxis.range) == (-0.5, i + 0.5)
+        start = min(keys[i, "j"], 10 - (i + 1))
+        np.testing.assert_array_equal(figs.fixed_key.data[0].y, np.arange(start, start + i + 1))
+        assert start <= i < start + i + 1  # the query on screen is one of its rows
+        assert figs.fixed_key.data[0].z.shape == figs.slice.data[0].z.shape == (i + 1, i + 1)
+        assert figs.fixed_key.layout.height == figs.slice.layout.height
+    assert keys[4, "j"] != keys[9, "j"] or keys[4, "l"] != keys[9, "l"]  # it moved with the query
+    assert threeway.default_key(np.zeros((3, 3)), "l") == 0

@@ -75,3 +75,27 @@ def test_mean_reference_needs_a_training_record():
 
     with pytest.raises(EvidenceError, match="training.config"):
         evidence.mean_reference(ckpt("a", ["dense"]))
+
+
+def test_the_selected_position_and_head_are_marked_in_every_figure(tmp_path):
+    from hoviz.evidence_prompt import prompt_scores
+    from hoviz.viz.evidence import effects_figure
+
+    ck = ckpt("tiny-s2", ["dense", "simplicial2"])
+    torch.manual_seed(1)
+    ids = tuple(torch.randint(len(TOK), (T,)).tolist())
+    inter = prompt_scores(ck.model, ids, 1)[0]  # (H, T)
+    for head in (0, 1):
+        assert evidence.default_position(ck.model, ids, (1, head)) == int(np.argmax(inter[head]))
+    hv = evidence.heads(ck, ids, tmp_path / "none.json")
+    figs = evidence.head_figures(hv, (1, 1), ck.model, ids, TOK.tokens(ids), i=5)
+    assert [s.x0 for s in figs.profile.layout.shapes] == [5]  # the dashed line at the selected query
+    eff = evidence.intervention_delta(ck, ids, Intervention(1, 1, "surrogate"))
+    rect = evidence.delta_figure(eff, TOK.tokens(ids), "L1h1 surrogate", i=5).layout.shapes
+    assert len(rect) == 1 and (rect[0].x0, rect[0].x1, rect[0].y0) == (4.5, 5.5, -0.5)  # cell 5 of row 0 outlined
+    assert not evidence.delta_figure(eff, TOK.tokens(ids), "L1h1 surrogate").layout.shapes
+    heads = [h for h in hv.heads]
+    heads = [type(h)(h.layer, h.head, h.kind, h.interaction, h.joint_spread, {"surrogate": eff_}) for h, eff_ in
+             zip(heads, [SimpleNamespace(delta_loss=0.1), SimpleNamespace(delta_loss=-0.2)])]
+    bars = effects_figure(heads, highlight="L1h1").data[0]
+    assert list(bars.marker.line.color) == ["rgba(0,0,0,0)", "#ff7f0e"]  # only the chosen head's bar outlined

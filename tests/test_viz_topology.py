@@ -235,3 +235,17 @@ def test_matching_pairs_and_match3_figures():
     lab = vx.match3_labels_figure(["1", "2", "4"], [0, 0, 1], {"dense": [0, 1, 1], "s2": [0, 0, 1]})
     assert lab.data[0].z.shape == (3, 3) and len(lab.data[1].x) == 1  # one wrong prediction marked
     assert "dense: 67% right" in lab.layout.title.text
+
+
+@pytest.mark.parametrize("three_d", [False, True])
+def test_ring_vertex_rings_the_selected_token_only_when_it_is_drawn(three_d):
+    cx = {"num_vertices": 4, "edges": [[0, 1], [1, 2], [0, 2], [2, 3]], "triangles": [[0, 1, 2]]}
+    fig = vc.complex_figure(cx, list("ab c"), seed=0, three_d=three_d)
+    ringed = vc.ring_vertex(fig, 2)
+    ring = ringed.data[-1]
+    nodes = next(t for t in fig.data if t.name == "tokens")
+    assert ring.name == "selected token" and len(ringed.data) == len(fig.data) + 1
+    assert (ring.x[0], ring.y[0]) == (nodes.x[2], nodes.y[2]) and ring.marker.line.color == "#ff7f0e"
+    assert ring.hovertext[0] == "selected: token 2 '␣'" and nodes.hovertext[2] == "token 2 '␣'"
+    for v in (None, 4, -1):  # nothing selected, or past the vertices a (prefix) complex has
+        assert len(vc.ring_vertex(fig, v).data) == len(fig.data)

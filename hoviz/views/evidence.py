@@ -88,16 +88,26 @@ class HeadFigures:
     profile: object  # the chosen head's two scores per query of the prompt
 
 
-def head_figures(hv: HeadsView, chosen: tuple[int, int], model, ids, tokens) -> HeadFigures:
+def default_position(model, ids, chosen: tuple[int, int]) -> int:
+    """The position the Evidence page selects first: the query where the chosen head's interaction KL peaks on the
+    prompt (where it needs its two keys together most); the last position when it is 0 everywhere."""
+    layer, head = chosen
+    inter = np.asarray(prompt_scores(model, ids, layer)[0][head], dtype=np.float64)  # (T,)
+    return int(np.nanargmax(inter)) if inter.size and np.nanmax(inter) > 0 else len(ids) - 1
+
+
+def head_figures(hv: HeadsView, chosen: tuple[int, int], model, ids, tokens, i: int | None = None) -> HeadFigures:
+    """The per-head figures with head `chosen` highlighted and the selected position `i` marked in the profile."""
     layer, head = chosen
     metric = "balanced_accuracy" if hv.is_match else "loss"
     inter, spread = prompt_scores(model, ids, layer)  # (H, T) each
-    return HeadFigures(interaction_effect_figure(hv.heads, highlight=f"L{layer}h{head}", metric=metric),
-                       effects_figure(hv.heads, metric=metric) if hv.source == "held-out" else None,
-                       scores_profile(inter[head], spread[head], tokens))
+    name = f"L{layer}h{head}"
+    return HeadFigures(interaction_effect_figure(hv.heads, highlight=name, metric=metric),
+                       effects_figure(hv.heads, metric=metric, highlight=name) if hv.source == "held-out" else None,
+                       scores_profile(inter[head], spread[head], tokens, i=i))
 
 
-def delta_figure(eff: PromptEffect, tokens, label: str):
-    """The prompt's per-token Δ strip of one intervention."""
-    return delta_strip(tokens, eff.delta, title=f"{label}: Δ log-loss per token (red: the change hurts; "
-                                                f"sum {np.nansum(eff.delta):+.2f} nats)")
+def delta_figure(eff: PromptEffect, tokens, label: str, i: int | None = None):
+    """The prompt's per-token Δ strip of one intervention, the selected position `i` outlined."""
+    return delta_strip(tokens, eff.delta, highlight=i, title=f"{label}: Δ log-loss per token (red: the change hurts; "
+                                                             f"sum {np.nansum(eff.delta):+.2f} nats)")

@@ -3,7 +3,7 @@ triples, a slice with one key fixed, the per-head 3-wayness KL per query, the in
 page's figures. Only T² slices are computed; the T³ pattern is never built.
 
     h = default_head(interaction(tr, layer)); i = default_query(scores(tr, layer), h)   # default_layer picks layer
-    S, allowed, top = query_slice(tr, layer, h, i)
+    S, allowed, top = query_slice(tr, layer, h, i); j = default_key(S, "j")             # the key to fix for i
 """
 
 from __future__ import annotations
@@ -68,6 +68,16 @@ def default_query(score: np.ndarray, head: int = 0) -> int:
     return int(np.argmax(row)) if np.nanmax(row) > 0 else (len(row) - 1) // 2
 
 
+def default_key(S, axis: str) -> int:
+    """The key the "fix one key" orientation opens on for query i: the position with the largest marginal weight in
+    query i's slice S[i] (rows j, columns l): argmax_j Σ_l S[i, j, l] for axis "j", argmax_l Σ_j S[i, j, l] for "l"
+    (NaN-safe; position 0 when the slice carries no weight)."""
+    if axis not in ("j", "l"):
+        raise ValueError(f"axis must be 'j' or 'l', not {axis!r}")
+    marginal = np.nansum(np.asarray(S, dtype=np.float64), axis=1 if axis == "j" else 0)  # (T,)
+    return int(np.argmax(marginal)) if marginal.size and np.nanmax(marginal) > 0 else 0
+
+
 def query_slice(tr: Trace, layer: int, head: int, i: int, k: int = 8):
     """(S[i] (T, T) float32 over (j, l), its mask slice (T, T) bool, the top-k triples [(j, l, w)])."""
     sh = tr.simplicial(layer, 0, head)
@@ -96,12 +106,15 @@ def figures(S, allowed, triples, K, k_allowed, score, tokens, i: int, head: int,
     other = "l" if axis == "j" else "j"
     fixed = f"S[:, {index}, :] (fixed j = {index})" if axis == "j" else f"S[:, :, {index}] (fixed l = {index})"
     extent = allowed_bbox(allowed)  # the S slice and its mask panel share one extent
+    r0, r1, c0, c1 = extent  # the fixed-key slice: as many queries as S has rows, from the first that may read the key
+    q0 = int(np.clip(index, 0, max(0, len(K) - (r1 - r0))))
+    k_extent = (q0, q0 + (r1 - r0), c0, c1)  # and S's key-l columns: same size, same column range
     return ThreewayFigures(
         slice_heatmap(S, tokens, allowed=allowed, future=mask_categories(allowed, i) == 2, extent=extent,
                       title=f"S[{i}, j, l]"),
         mask_slice_figure(allowed, i, tokens, extent=extent),
         triangles_figure(tokens, i, triples),
-        slice_heatmap(K, tokens, allowed=k_allowed, future=mask_categories(k_allowed, index, True) == 2,
+        slice_heatmap(K, tokens, allowed=k_allowed, future=mask_categories(k_allowed, index, True) == 2, extent=k_extent,
                       ylabel="query i", xlabel=f"key {other}", title=fixed, colorscale="Greens"),
         threeway_bar(score.mean(1), highlight=head),
         threeway_profile(score[head], tokens, i=i))

@@ -8,6 +8,8 @@ Payloads stay small: all edges are one line trace (NaN separators), all triangle
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -111,7 +113,7 @@ def complex_figure(cx: dict, labels=None, layout: str = "spring", seed: int = 0,
     labels = [str(i) for i in range(n)] if labels is None else display_tokens(labels)
     strengths = None if ev is None or value_name == "filtration" else ev
     pos = vertex_positions(n, edges, layout, seed, dim=3 if three_d else 2, strengths=strengths)
-    hover = [f"{i}: {labels[i]!r}" for i in range(n)]
+    hover = [f"token {i} '{labels[i]}'" for i in range(n)]
     if three_d:
         return _complex_figure_3d(pos, edges, tris, ev, tv, labels, hover, title, value_name, height)
     pos = pos.astype(np.float32)
@@ -144,6 +146,35 @@ def complex_figure(cx: dict, labels=None, layout: str = "spring", seed: int = 0,
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x")
     fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.02}, plot_bgcolor="white")
+    return fig
+
+
+def _plain(values) -> np.ndarray | None:
+    """A trace's coordinate array as numpy, also when a cached (pickled) figure holds it base64-encoded."""
+    if isinstance(values, dict) and "bdata" in values:
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+    return None if values is None else np.asarray(values)
+
+
+def ring_vertex(fig: go.Figure, v: int | None, color: str = "#ff7f0e") -> go.Figure:
+    """A copy of a complex figure with vertex `v` (the selected token) ringed in the selection colour, in 2-D or
+    3-D; unchanged when `v` is None or not one of its vertices (e.g. past the prefix a complex covers)."""
+    fig = go.Figure(fig)
+    nodes = next((t for t in fig.data if t.name == "tokens"), None)
+    if v is None or nodes is None:
+        return fig
+    x, y, z = (_plain(getattr(nodes, a, None)) for a in ("x", "y", "z"))
+    if not 0 <= v < len(x):
+        return fig
+    ring = {"size": max(14, 1.6 * float(nodes.marker.size or 10)), "color": "rgba(0,0,0,0)",
+            "line": {"width": 3, "color": color}}
+    hover = nodes.hovertext[v] if nodes.hovertext is not None else str(v)
+    common = {"mode": "markers", "name": "selected token", "showlegend": False, "hovertext": [f"selected: {hover}"],
+              "hoverinfo": "text"}
+    if nodes.type == "scatter3d":
+        fig.add_trace(go.Scatter3d(x=[x[v]], y=[y[v]], z=[z[v]], marker=ring, **common))
+    else:
+        fig.add_trace(go.Scatter(x=[x[v]], y=[y[v]], marker=ring, **common))
     return fig
 
 

@@ -65,8 +65,9 @@ def scores_profile(interaction, joint_spread, tokens, *, i: int | None = None) -
     return fig
 
 
-def effects_figure(heads, *, metric: str = "loss") -> go.Figure:
-    """Grouped bars: every intervention kind's held-out effect, per head (Δ nats/token or Δ balanced accuracy)."""
+def effects_figure(heads, *, metric: str = "loss", highlight: str | None = None) -> go.Figure:
+    """Grouped bars: every intervention kind's held-out effect, per head (Δ nats/token or Δ balanced accuracy); the
+    bars of head `highlight` (a name like "L1h0") outlined in the selection colour."""
     kinds = sorted({k for h in heads for k in h.effects}, key=["surrogate", "zero", "mean"].index)
     fig = go.Figure()
     for kind in kinds:
@@ -74,6 +75,8 @@ def effects_figure(heads, *, metric: str = "loss") -> go.Figure:
         vals = [h.effects[kind].delta_loss if metric == "loss" else h.effects[kind].delta_balanced_accuracy
                 for h in hs]
         fig.add_trace(go.Bar(x=[h.name for h in hs], y=as_f32(vals), name=kind,
+                             marker={"line": {"color": ["#ff7f0e" if h.name == highlight else "rgba(0,0,0,0)"
+                                                        for h in hs], "width": 3}},
                              hovertemplate="%{x}: %{y:+.4f}<extra>" + kind + "</extra>"))
     order = sorted({(h.layer, h.head) for h in heads})
     fig.update_xaxes(categoryorder="array", categoryarray=[f"L{li}h{hd}" for li, hd in order],
@@ -84,18 +87,21 @@ def effects_figure(heads, *, metric: str = "loss") -> go.Figure:
     return fig
 
 
-def delta_strip(tokens, delta, *, title: str = "", wrap: int = 32, limit: float | None = None) -> go.Figure:
-    """Tokens coloured by a per-token Δ log-loss (T,): red where the change costs nats, blue where it helps."""
+def delta_strip(tokens, delta, *, title: str = "", wrap: int = 32, limit: float | None = None,
+                highlight: int | None = None) -> go.Figure:
+    """Tokens coloured by a per-token Δ log-loss (T,): red where the change costs nats, blue where it helps; the
+    selected position `highlight` outlined."""
     d = np.asarray(delta, dtype=np.float64)
     finite = d[np.isfinite(d)]
     m = limit if limit is not None else (float(np.abs(finite).max()) if finite.size else 1.0) or 1.0
     return token_strip(tokens, d, title=title, colorbar_title="Δ nats", wrap=wrap, colorscale="RdBu_r", zmin=-m,
-                       zmax=m, value_format="+.3f")
+                       zmax=m, value_format="+.3f", highlight=highlight)
 
 
-def comparison_strip(cmp, other: int = 1, base: int = 0, *, wrap: int = 32) -> go.Figure:
+def comparison_strip(cmp, other: int = 1, base: int = 0, *, wrap: int = 32, highlight: int | None = None
+                     ) -> go.Figure:
     """A PromptComparison's Δ strip: blue where model `other` predicts the token better than model `base`."""
-    return delta_strip(cmp.tokens, cmp.delta(other, base), wrap=wrap,
+    return delta_strip(cmp.tokens, cmp.delta(other, base), wrap=wrap, highlight=highlight,
                        title=f"{cmp.models[other]} − {cmp.models[base]}, per token (blue: {cmp.models[other]} wins)")
 
 

@@ -18,18 +18,23 @@ import torch
 from pages.glue import linking, url_state
 
 
-def _on_click(key: str, link: dict, bounds: dict | None, curves: set | None) -> None:
-    """on_select callback: the clicked point's fields become the linked URL keys before the rerun draws widgets."""
-    url_state.select(linking.updates(st.session_state.get(key), link, bounds, curves))
+def _on_click(key: str, link: dict, bounds: dict | None, curves: set | None, ticks: dict | None = None,
+              tick_curves: set | None = None) -> None:
+    """on_select callback: the clicked point's fields become the linked URL keys before the rerun draws widgets
+    (a point of the tick targets through `ticks`, any other through `link`)."""
+    routes = ([(tick_curves, ticks)] if ticks else []) + [(curves, link)]
+    url_state.select(linking.routed_updates(st.session_state.get(key), routes, bounds))
 
 
 def plot(fig, name: str, *, where=None, key: str | None = None, link: dict[str, str] | None = None,
-         bounds: dict[str, tuple[int, int]] | None = None, targets: int = 6000, only=None) -> None:
+         bounds: dict[str, tuple[int, int]] | None = None, targets: int = 6000, only=None,
+         ticks: dict[str, str] | None = None) -> None:
     """st.plotly_chart whose modebar camera downloads `name`.png or .svg (sidebar choice), rendered in the browser.
 
     With `link` ({url_key: point field}, see pages.glue.linking) a click on a point sets those URL keys (values
     outside `bounds` are ignored; with `only`, trace names, only their points count); heatmaps get transparent click
-    targets (at most `targets` a heatmap). `key` is then required."""
+    targets (at most `targets` a heatmap). `key` is then required. With `ticks` ({url_key: field}), a click on the
+    figure's tick targets (pages.glue.linking.tick_targets) sets those keys instead."""
     fmt = url_state.current("img", "png")
     config = {"displaylogo": False, "toImageButtonOptions": {"format": fmt, "filename": name, "scale": 2}}
     if not link:
@@ -40,7 +45,9 @@ def plot(fig, name: str, *, where=None, key: str | None = None, link: dict[str, 
     fig = linking.clickable(go.Figure(fig), targets)  # a copy: the caller's (maybe cached) figure stays as it was
     (where or st).plotly_chart(fig, config=config, key=key, theme=None, selection_mode="points",
                                on_select=functools.partial(_on_click, key, link, bounds,
-                                                           None if only is None else linking.curves_named(fig, only)))
+                                                           None if only is None else linking.curves_named(fig, only),
+                                                           ticks, linking.curves_named(fig, [linking.TICKS])
+                                                           if ticks else None))
 
 
 def npz_bytes(arrays: dict) -> bytes:

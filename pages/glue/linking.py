@@ -169,3 +169,61 @@ def mark_subplot(fig: go.Figure, n: int, color: str = "#ff7f0e") -> go.Figure:
     fig.add_shape(type="rect", x0=0, x1=1, y0=0, y1=1, xref=f"x{suffix} domain", yref=f"y{suffix} domain",
                   line={"color": color, "width": 3}, layer="above")
     return fig
+
+
+TICKS = "tick targets"  # name of the transparent band of click targets along a token axis (ticks cannot be clicked)
+
+
+def tick_targets(fig: go.Figure, tokens, *, axis: str = "x", what: str = "key", sets: str = "query i",
+                 start: int | None = None, stop: int | None = None) -> go.Figure:
+    """A copy of `fig` with a thin white band inside the plot along its token axis `axis` ("x": columns, ticks on
+    top of a reversed-y heatmap; "y": rows, ticks on the left), holding one transparent click target per position
+    start .. stop - 1 (default: the first heatmap's cells) with customdata [position] and a token tooltip
+    ("key l 37 'o' → click: query i = 37"). Wire it with `exports.plot(..., ticks={"i": "cd0"})`."""
+    from hoviz.viz import display_tokens  # the tokens as the ticks show them (visible whitespace)
+
+    fig = go.Figure(fig)
+    hm = next((t for t in fig.data if t.type == "heatmap"), None)
+    if start is None or stop is None:
+        if hm is None:
+            raise ValueError("tick_targets: give start and stop for a figure without a heatmap")
+        values = _axis_values(hm.x if axis == "x" else hm.y, 0)
+        start, stop = int(np.min(values)), int(np.max(values)) + 1
+    labels = display_tokens(tokens)
+    pos = np.arange(start, stop)
+    rows = np.asarray(fig.data[0].y if hm is None else _axis_values(hm.y, 0), dtype=np.float64)
+    cols = np.asarray(fig.data[0].x if hm is None else _axis_values(hm.x, 0), dtype=np.float64)
+    band = len(rows if axis == "x" else cols) / 25  # in cells: 4% of the plot across, whatever its size
+    hover = [f"{what} {p} '{labels[p]}' → click: {sets} = {p}<extra></extra>" for p in pos]
+    if axis == "x":  # band above the first row (y reversed: the top of the plot, under the tick labels)
+        top, bottom = float(rows.min()) - 0.5, float(rows.max()) + 0.5
+        fig.update_yaxes(range=[bottom, top - band], autorange=False)
+        x, y = pos, np.full(len(pos), top - band / 2)
+        fig.add_shape(type="rect", x0=0, x1=1, xref="x domain", y0=top - band, y1=top, fillcolor="white",
+                      line={"width": 0}, layer="below")
+    elif axis == "y":  # band left of the first column
+        left, right = float(cols.min()) - 0.5, float(cols.max()) + 0.5
+        fig.update_xaxes(range=[left - band, right], autorange=False)
+        x, y = np.full(len(pos), left - band / 2), pos
+        fig.add_shape(type="rect", y0=0, y1=1, yref="y domain", x0=left - band, x1=left, fillcolor="white",
+                      line={"width": 0}, layer="below")
+    else:
+        raise ValueError(f"axis must be 'x' or 'y', not {axis!r}")
+    fig.add_trace(go.Scatter(x=x.tolist(), y=y.tolist(), mode="markers", name=TICKS, showlegend=False,
+                             customdata=[[int(p)] for p in pos], hovertemplate=hover, cliponaxis=False,
+                             marker={"color": "rgba(0,0,0,0)", "size": 12, "symbol": "square"},
+                             selected={"marker": {"opacity": 0}}, unselected={"marker": {"opacity": 0}}))
+    return fig
+
+
+def routed_updates(event, routes, bounds: dict[str, tuple[int, int]] | None = None) -> dict[str, int | str]:
+    """`updates` for a figure whose traces link differently: `routes` = [(curves or None, link), ...], the first
+    route whose curves hold the clicked point's trace (None: any trace) decides (e.g. tick targets set i, heatmap
+    cells set the key)."""
+    point = first_point(event)
+    if point is None:
+        return {}
+    for curves, link in routes:
+        if curves is None or point.get("curve_number") in curves:
+            return updates(event, link, bounds, curves)
+    return {}

@@ -195,3 +195,12 @@ def current(key: str, default=None):
 def remembered(key: str, default=None):
     """The value widget `key` had at the end of the previous run of this session (its value in the URL)."""
     return st.session_state.get(_STATE, {}).get(key, default)
+
+
+def forget(key: str) -> None:
+    """Drop what widget `key` remembers (its live value, the session's last and the URL's), so its next draw starts
+    from its default: a choice that belonged to another selection (e.g. a key picked for another query)."""
+    ss = st.session_state
+    ss.pop(key, None)
+    ss.get(_STATE, {}).pop(key, None)
+    ss.get(_URL, {}).pop(key, None)
