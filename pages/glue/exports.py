@@ -24,12 +24,12 @@ def _on_click(key: str, link: dict, bounds: dict | None, curves: set | None) -> 
 
 
 def plot(fig, name: str, *, where=None, key: str | None = None, link: dict[str, str] | None = None,
-         bounds: dict[str, tuple[int, int]] | None = None, targets: int = 6000, only=None) -> None:
+         bounds: dict[str, tuple[int, int]] | None = None, targets: int = 6000, only=None, cover=None) -> None:
     """st.plotly_chart whose modebar camera downloads `name`.png or .svg (sidebar choice), rendered in the browser.
 
     With `link` ({url_key: point field}, see pages.glue.linking) a click on a point sets those URL keys (values
     outside `bounds` are ignored; with `only`, trace names, only their points count); heatmaps get transparent click
-    targets (at most `targets` a heatmap). `key` is then required."""
+    targets (at most `targets` a heatmap; with `cover`, heatmap names, only those). `key` is then required."""
     fmt = url_state.current("img", "png")
     config = {"displaylogo": False, "toImageButtonOptions": {"format": fmt, "filename": name, "scale": 2}}
     if not link:
@@ -37,7 +37,7 @@ def plot(fig, name: str, *, where=None, key: str | None = None, link: dict[str, 
         return
     if key is None:
         raise ValueError("exports.plot: a linked chart needs a key")
-    fig = linking.clickable(go.Figure(fig), targets)  # a copy: the caller's (maybe cached) figure stays as it was
+    fig = linking.clickable(go.Figure(fig), targets, cover)  # a copy: the caller's (maybe cached) figure stays as it was
     (where or st).plotly_chart(fig, config=config, key=key, theme=None, selection_mode="points",
                                on_select=functools.partial(_on_click, key, link, bounds,
                                                            None if only is None else linking.curves_named(fig, only)))
