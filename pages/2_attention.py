@@ -13,6 +13,7 @@ from pages.glue import cached, exports, frame, linking, url_state, zoo
 
 frame.ensure_frame()
 STRIPS = (KEY_STRIP, QUERY_STRIP)  # the matrix's click targets: a row of keys below it, a column of queries right
+# (no targets over the (T, T) cells: they would cost O(T²) points; the cells hover with their tokens)
 
 MARGINALS = {"j": "Σ_l S[i, j, l]: how much query i reads key j as its first key",
              "l": "Σ_j S[i, j, l]: how much query i reads key l as its second key"}
@@ -76,7 +77,7 @@ if kind not in COMPLEX_MIXERS:
 st.info(attention.query_summary(patterns[head], tokens, i, key), icon=":material/my_location:")
 positions = {"i": (0, T - 1), "key": (0, T - 1)}
 exports.plot(linking.mark(figs.matrix, x=key, y=i), f"{lm.name}-L{layer}-h{head}-matrix", where=c1,
-             key="click-matrix", link={"key": "cd0", "i": "cd1"}, bounds=positions, cover=STRIPS)
+             key="click-matrix", link={"key": "cd0", "i": "cd1"}, bounds=positions, only=STRIPS, cover=())
 c1.caption("Read it: row i is what query i reads; grey cells are masked (the future). Click the strip below the "
            "matrix to pick a key j, the strip on its right to pick a query i.")
 exports.plot(figs.graph, f"{lm.name}-L{layer}-h{head}-graph", where=c2, key="click-graph", link={"i": "cd0"},

@@ -54,15 +54,19 @@ def test_more_keys_per_query_draw_more_edges():
 def test_matrix_strips_click_to_a_key_or_a_query():
     T = 6
     figs = attention.figures(random_pattern(T), np.tril(np.ones((T, T), bool)), list("abcdef"), 0)
-    fig = linking.clickable(figs.matrix, heatmaps={KEY_STRIP, QUERY_STRIP})
-    targets = [t for t in fig.data if t.name == linking.OVERLAY]
-    assert [len(t.x) for t in targets] == [T, T]  # one click target a strip cell, none over the T x T matrix
+    fig = linking.clickable(figs.matrix, heatmaps=())  # what the page sends: no targets over the T x T cells
+    assert not [t for t in fig.data if t.name == linking.OVERLAY]
+    keys, queries = (next(t for t in fig.data if t.name == n) for n in (KEY_STRIP, QUERY_STRIP))
+    assert len(keys.x) == len(queries.y) == T
     link, bounds = {"key": "cd0", "i": "cd1"}, {"key": (0, T - 1), "i": (0, T - 1)}
-    key_cell = {"curve_number": 3, "x": targets[0].x[4], "y": targets[0].y[4], "customdata": list(targets[0].customdata[4])}
-    query_cell = {"curve_number": 4, "x": targets[1].x[2], "y": targets[1].y[2], "customdata": list(targets[1].customdata[2])}
-    assert linking.updates({"selection": {"points": [key_cell]}}, link, bounds) == {"key": 4}
-    assert linking.updates({"selection": {"points": [query_cell]}}, link, bounds) == {"i": 2}
-    assert targets[0].x[4] == "4 'e'" and targets[1].y[2] == "2 'c'"  # hover names the token
+    curves = linking.curves_named(fig, [KEY_STRIP, QUERY_STRIP])
+    key_cell = {"curve_number": 1, "point_index": 4, "customdata": list(keys.customdata[4])}
+    query_cell = {"curve_number": 2, "point_index": 2, "customdata": list(queries.customdata[2])}
+    assert linking.updates({"selection": {"points": [key_cell]}}, link, bounds, curves) == {"key": 4}
+    assert linking.updates({"selection": {"points": [query_cell]}}, link, bounds, curves) == {"i": 2}
+    assert keys.x[4] == "4 'e'" and queries.y[2] == "2 'c'"  # hover names the token
+    x_cats, y_cats = fig.layout.xaxis.categoryarray, fig.layout.yaxis.categoryarray
+    assert len(x_cats) == len(y_cats) == T + 1 and keys.y[0] == y_cats[-1] and queries.x[0] == x_cats[-1]
 
 
 def test_graph_rings_the_selected_query_and_a_node_click_selects_it():

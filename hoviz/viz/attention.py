@@ -95,7 +95,7 @@ def head_heatmap(pattern, tokens, *, title: str = "", allowed=None, xlabel: str 
     """One head's (T, T) pattern at full resolution with token labels; masked cells grey, the diagonal dotted.
 
     The axes are categories named "37 'o'" (position and token), so every cell hovers "query 51 'e' → key 37 'o'"
-    from O(T) names. With `strips`, a thin row of click targets below the matrix (trace KEY_STRIP, customdata
+    from O(T) names. With `strips`, a thin row of click targets below the matrix (scatter KEY_STRIP, customdata
     (j, -1)) and a column right of it (QUERY_STRIP, customdata (-1, i)): tick labels cannot be clicked."""
     z = masked(pattern, allowed)
     T = z.shape[0]
@@ -107,17 +107,15 @@ def head_heatmap(pattern, tokens, *, title: str = "", allowed=None, xlabel: str 
                                hovertemplate=f"{ylabel.split()[0]} %{{y}} → {xlabel.split()[0]} %{{x}}<br>w %{{z:.3f}}"
                                              "<extra></extra>"))
     xs, ys = list(names), list(names)
-    if strips:
-        flat = [[0, "#e6e6e6"], [1, "#e6e6e6"]]
-        pos = np.arange(T)
-        fig.add_trace(go.Heatmap(z=np.zeros((1, T), np.float32), x=names, y=[_STRIP_ROW], name=KEY_STRIP,
-                                 customdata=np.stack([pos, np.full(T, -1)], -1)[None],  # (1, T, 2)
-                                 colorscale=flat, showscale=False, ygap=2,
-                                 hovertemplate="click: key %{x}<extra></extra>"))
-        fig.add_trace(go.Heatmap(z=np.zeros((T, 1), np.float32), x=[_STRIP_COL], y=names, name=QUERY_STRIP,
-                                 customdata=np.stack([np.full(T, -1), pos], -1)[:, None],  # (T, 1, 2)
-                                 colorscale=flat, showscale=False, xgap=2,
-                                 hovertemplate="click: query %{y}<extra></extra>"))
+    if strips:  # scatter points, clickable as they are (a one-cell-wide heatmap would stretch the category axis)
+        pos, size = np.arange(T), float(np.clip(360 / max(T, 1), 4, 12))
+        strip = {"mode": "markers", "showlegend": False, "selected": {"marker": {"opacity": 1}},
+                 "unselected": {"marker": {"opacity": 1}},
+                 "marker": {"symbol": "square", "size": size, "color": "#c8c8c8", "line": {"width": 0}}}
+        fig.add_trace(go.Scatter(x=names, y=[_STRIP_ROW] * T, name=KEY_STRIP, customdata=np.stack([pos, np.full(T, -1)], 1),
+                                 hovertemplate="click: key %{x}<extra></extra>", **strip))  # customdata (j, -1)
+        fig.add_trace(go.Scatter(x=[_STRIP_COL] * T, y=names, name=QUERY_STRIP, customdata=np.stack([np.full(T, -1), pos], 1),
+                                 hovertemplate="click: query %{y}<extra></extra>", **strip))  # customdata (-1, i)
         xs.append(_STRIP_COL)
         ys.append(_STRIP_ROW)
     fig.add_shape(type="line", x0=-0.5, y0=-0.5, x1=T - 0.5, y1=T - 0.5, line={"color": "#888", "dash": "dot",
@@ -179,15 +177,18 @@ def attention_graph(pattern, tokens, *, threshold: float = 0.1, layout: str = "c
     if edges:
         src = np.array([j for j, _, _ in edges])
         dst = np.array([i for _, i, _ in edges])
-        tip = xy[src] + 0.8 * (xy[dst] - xy[src])  # arrowheads near the target (the query)
         d = xy[dst] - xy[src]
+        length = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)
+        # arrowheads near the target (the query), but at least 0.12 (or half a short edge) away from its centre, so
+        # a click on a node selects the node rather than an arrowhead lying on it
+        tip = xy[src] + np.clip(1 - 0.12 / length, 0.5, 0.8)[:, None] * d
         angle = np.degrees(np.arctan2(d[:, 0], d[:, 1]))  # clockwise from "up", as plotly's marker.angle
         fig.add_trace(go.Scatter(
             x=as_f32(tip[:, 0], 3), y=as_f32(tip[:, 1], 3), mode="markers", name="direction (key -> query)",
             marker={"symbol": "triangle-up", "size": 7, "angle": as_f32(angle, 1), "color": "rgba(31,119,180,0.8)"},
-            customdata=np.stack([src, dst], 1), text=as_f32(ew, 3),
+            customdata=np.stack([src, dst, ew], 1),
             hovertext=[f"key {j} '{labels[j]}' → query {i} '{labels[i]}'" for j, i in zip(src, dst, strict=True)],
-            hovertemplate="%{hovertext}: w %{text}<extra></extra>"))
+            hovertemplate="%{hovertext}: w %{customdata[2]:.3f}<extra></extra>"))
     self_w = np.diag(a)
     if highlight is not None and 0 <= highlight < T:
         mine = [j for j, i, _ in edges if i == highlight]

@@ -53,6 +53,8 @@ def read_field(point: dict, field: str) -> int | str | None:
     custom = point.get("customdata")
     if custom is None:
         return None
+    if isinstance(custom, dict) and all(str(k).isdigit() for k in custom):  # a typed-array row: {"0": .., "1": ..}
+        custom = [custom[k] for k in sorted(custom, key=int)]
     custom = list(custom) if isinstance(custom, list | tuple) else [custom]
     tail = {"row": -3, "col": -2, "trace": -1}
     if field in tail:
