@@ -74,7 +74,7 @@ g1.caption("Read it: one thumbnail per head, row = query, column = key; a bright
 g2.caption("Read it: low entropy = a head that looks at few keys; the dashed line is uniform attention.")
 if kind not in COMPLEX_MIXERS:
     st.info(attention.head_summary(patterns, head), icon=":material/insights:")
-st.info(attention.query_summary(patterns[head], tokens, i, key), icon=":material/my_location:")
+st.info(attention.query_summary(patterns[head], tokens, i, key, allowed=allowed), icon=":material/my_location:")
 positions = {"i": (0, T - 1), "key": (0, T - 1)}
 exports.plot(linking.mark(figs.matrix, x=key, y=i), f"{lm.name}-L{layer}-h{head}-matrix", where=c1,
              key="click-matrix", link={"key": "cd0", "i": "cd1"}, bounds=positions, only=STRIPS, cover=())

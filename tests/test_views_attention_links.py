@@ -91,6 +91,8 @@ def test_query_summary_reads_the_row():
     P = np.array([[1.0, 0, 0], [0.25, 0.75, 0], [0.5, 0.1, 0.4]])
     s = attention.query_summary(P, list("a b"), 2, 0)
     assert s.startswith("query 2 'b' reads key 0 'a' with weight 0.500") and "1 '␣' 0.10" in s
+    assert attention.query_summary(P, list("a b"), 1, 2) == "query 1 '␣' cannot read key 2 'b' (masked); its heaviest " \
+                                                           "keys: 1 '␣' 0.75, 0 'a' 0.25"
 
 
 def test_top_k_control_round_trips_the_url_and_thins_the_graph(tiny_zoo):

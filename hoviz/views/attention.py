@@ -89,14 +89,17 @@ def figures(patterns: np.ndarray, allowed_mask: np.ndarray, tokens, head: int = 
         ent, graph_edges(patterns[head], threshold, allowed=allowed_mask, top_k=top_k))
 
 
-def query_summary(pattern: np.ndarray, tokens, i: int, key: int, k: int = 3) -> str:
-    """"query 51 'e' reads key 37 'o' with w 0.41; its heaviest keys: 50 'h' 0.52, ..." from one (T, T) pattern."""
+def query_summary(pattern: np.ndarray, tokens, i: int, key: int, k: int = 3, allowed=None) -> str:
+    """"query 51 'e' reads key 37 'o' with weight 0.410; its heaviest keys: 50 'h' 0.52, ..." from one (T, T)
+    pattern; a key outside `allowed` (default: the causal future j > i) is named as masked."""
     labels = display_tokens(tokens)
     row = np.nan_to_num(np.asarray(pattern, dtype=np.float64)[i])  # (T,)
     top = np.argsort(-row, kind="stable")[:k]
     heaviest = ", ".join(f"{j} '{labels[j]}' {row[j]:.2f}" for j in top if row[j] > 0)
-    return (f"query {i} '{labels[i]}' reads key {key} '{labels[key]}' with weight {row[key]:.3f}; "
-            f"its heaviest keys: {heaviest or 'none'}")
+    masked = key > i if allowed is None else not bool(np.asarray(allowed)[i, key])
+    reads = "cannot read" if masked else "reads"
+    weight = "(masked)" if masked else f"with weight {row[key]:.3f}"
+    return f"query {i} '{labels[i]}' {reads} key {key} '{labels[key]}' {weight}; its heaviest keys: {heaviest or 'none'}"
 
 
 PATTERNS = {"the previous token": -1, "itself": 0, "the first token": None}  # offset j - i, or None: column 0
