@@ -79,11 +79,13 @@ def heads_grid(patterns, *, titles=None, allowed=None, cols: int = 4, max_side: 
         fig.add_trace(go.Heatmap(z=as_f32(pooled, 3), x=pos, y=pos, coloraxis="coloraxis",
                                  hovertemplate=f"{hover}<extra>{titles[h]}</extra>"),
                       row=h // cols + 1, col=h % cols + 1)
-    for h in range(H):  # square cells: each subplot's y axis is scaled to its own x axis
+    axes = {}
+    for h in range(H):  # square cells: each subplot's y axis is scaled to its own x axis (one update: plotly is slow)
         suffix = "" if h == 0 else str(h + 1)
-        fig.layout[f"yaxis{suffix}"].update(scaleanchor=f"x{suffix}", constrain="domain", autorange="reversed",
-                                            showticklabels=False, zeroline=False, showgrid=False)
-        fig.layout[f"xaxis{suffix}"].update(constrain="domain", showticklabels=False, zeroline=False, showgrid=False)
+        axes[f"yaxis{suffix}"] = {"scaleanchor": f"x{suffix}", "constrain": "domain", "autorange": "reversed",
+                                  "showticklabels": False, "zeroline": False, "showgrid": False}
+        axes[f"xaxis{suffix}"] = {"constrain": "domain", "showticklabels": False, "zeroline": False, "showgrid": False}
+    fig.update_layout(axes)
     fig.update_layout(coloraxis={"colorscale": "Blues", "cmin": 0.0, "cmax": zmax or 1.0,
                                  "colorbar": {"title": {"text": "weight"}, "thickness": 12}},
                       plot_bgcolor=MASKED_BG, height=60 + 230 * rows, margin={"l": 10, "r": 10, "t": 40, "b": 10})
