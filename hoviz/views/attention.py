@@ -99,7 +99,8 @@ def query_summary(pattern: np.ndarray, tokens, i: int, key: int, k: int = 3, all
     masked = key > i if allowed is None else not bool(np.asarray(allowed)[i, key])
     reads = "cannot read" if masked else "reads"
     weight = "(masked)" if masked else f"with weight {row[key]:.3f}"
-    return f"query {i} '{labels[i]}' {reads} key {key} '{labels[key]}' {weight}; its heaviest keys: {heaviest or 'none'}"
+    return (f"query {i} '{labels[i]}' {reads} key {key} '{labels[key]}' {weight}; "
+            f"its heaviest keys: {heaviest or 'none'}")
 
 
 PATTERNS = {"the previous token": -1, "itself": 0, "the first token": None}  # offset j - i, or None: column 0

@@ -106,24 +106,27 @@ def head_heatmap(pattern, tokens, *, title: str = "", allowed=None, xlabel: str 
     ticks["tickvals"] = [names[k] for k in ticks["tickvals"]]
     fig = go.Figure(go.Heatmap(z=as_f32(z), x=names, y=names, colorscale=colorscale, zmin=0.0, name="matrix",
                                colorbar={"title": {"text": "weight"}, "thickness": 12},
-                               hovertemplate=f"{ylabel.split()[0]} %{{y}} → {xlabel.split()[0]} %{{x}}<br>w %{{z:.3f}}"
-                                             "<extra></extra>"))
+                               hovertemplate=f"{ylabel.split()[0]} %{{y}} → {xlabel.split()[0]} %{{x}}"
+                                             "<br>w %{z:.3f}<extra></extra>"))
     xs, ys = list(names), list(names)
     if strips:  # scatter points, clickable as they are (a one-cell-wide heatmap would stretch the category axis)
         pos, size = np.arange(T), float(np.clip(360 / max(T, 1), 4, 12))
         strip = {"mode": "markers", "showlegend": False, "selected": {"marker": {"opacity": 1}},
                  "unselected": {"marker": {"opacity": 1}},
                  "marker": {"symbol": "square", "size": size, "color": "#c8c8c8", "line": {"width": 0}}}
-        fig.add_trace(go.Scatter(x=names, y=[_STRIP_ROW] * T, name=KEY_STRIP, customdata=np.stack([pos, np.full(T, -1)], 1),
+        fig.add_trace(go.Scatter(x=names, y=[_STRIP_ROW] * T, name=KEY_STRIP,
+                                 customdata=np.stack([pos, np.full(T, -1)], 1),
                                  hovertemplate="click: key %{x}<extra></extra>", **strip))  # customdata (j, -1)
-        fig.add_trace(go.Scatter(x=[_STRIP_COL] * T, y=names, name=QUERY_STRIP, customdata=np.stack([np.full(T, -1), pos], 1),
+        fig.add_trace(go.Scatter(x=[_STRIP_COL] * T, y=names, name=QUERY_STRIP,
+                                 customdata=np.stack([np.full(T, -1), pos], 1),
                                  hovertemplate="click: query %{y}<extra></extra>", **strip))  # customdata (-1, i)
         xs.append(_STRIP_COL)
         ys.append(_STRIP_ROW)
     fig.add_shape(type="line", x0=-0.5, y0=-0.5, x1=T - 0.5, y1=T - 0.5, line={"color": "#888", "dash": "dot",
                                                                               "width": 1})
-    fig.update_xaxes(title=xlabel, **ticks, tickangle=0, side="top", constrain="domain", zeroline=False,
-                     showgrid=False, type="category", categoryorder="array", categoryarray=xs)
+    sparse = T > 48  # token_ticks then writes "position:token" every few cells: upright labels would collide
+    fig.update_xaxes(title=xlabel, **ticks, tickangle=-90 if sparse else 0, side="top", constrain="domain",
+                     zeroline=False, showgrid=False, type="category", categoryorder="array", categoryarray=xs)
     fig.update_yaxes(title=ylabel, autorange="reversed", scaleanchor="x", constrain="domain", zeroline=False,
                      showgrid=False, type="category", categoryorder="array", categoryarray=ys, **ticks)
     fig.update_layout(title={"text": title, "y": 0.99, "yanchor": "top"} if title else None, plot_bgcolor=MASKED_BG,
