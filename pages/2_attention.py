@@ -1,6 +1,7 @@
 """Attention graph: a layer's heads as adjacency matrices (causal mask in grey), one head enlarged with token labels
 and drawn as a weighted directed graph (attention is a GAT over the complete causal graph), per-head entropy.
 2-simplicial layers show their pairwise marginals Σ_l S and Σ_j S; gated_triangle and scn layers their complex's edges.
+Clicks select: a thumbnail or entropy bar the head, a graph node the query i, the strips beside the matrix i and key j.
 """
 
 import numpy as np
