@@ -182,6 +182,66 @@ def test_clicking_a_token_in_the_tick_band_sets_the_query(tiny_app, browser):  #
         tab.page.close()
 
 
+# Pixel centre (viewport) of point k of the trace called `name` in the chart that has one, after scrolling it into view.
+POINT = """([name, k]) => {
+  const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => g._fullData.some(d => d.name === name));
+  const t = gd._fullData.find(d => d.name === name);
+  const xa = gd._fullLayout[(t.xaxis || 'x').replace('x', 'xaxis')], ya = gd._fullLayout[(t.yaxis || 'y').replace('y', 'yaxis')];
+  const area = gd.querySelector('.nsewdrag').getBoundingClientRect();
+  return {x: area.left + xa.d2p(t.x[k]), y: area.top + ya.d2p(t.y[k]), cd: Array.from(t.customdata[k] || [])};
+}"""
+CHART_WITH = "name => [...document.querySelectorAll('.js-plotly-plot')].findIndex(g => g._fullData.some(d => d.name === name))"
+
+
+def click_point(tab, name: str, k: int) -> dict:
+    """Scroll the chart with trace `name` into view and click its point k; returns the point's customdata."""
+    tab.page.locator(".js-plotly-plot").nth(tab.page.evaluate(CHART_WITH, name)).scroll_into_view_if_needed()
+    target = tab.page.evaluate(POINT, [name, k])
+    runs = tab.finished
+    tab.page.mouse.move(target["x"], target["y"])
+    tab.page.mouse.click(target["x"], target["y"])
+    tab.idle(runs)
+    return target
+
+
+def wait_param(tab, key: str, value) -> None:
+    tab.page.wait_for_function(f"new URLSearchParams(location.search).get('{key}') === '{value}'", timeout=30_000)
+
+
+# Index of the token node (not `avoid`) whose nearest arrowhead is farthest away, in the chart's data units.
+CLEAR_NODE = """avoid => {
+  const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => g._fullData.some(d => d.name === 'tokens'));
+  const nodes = gd._fullData.find(d => d.name === 'tokens'), arrows = gd._fullData.find(d => d.name.startsWith('direction'));
+  let best = -1, far = -1;
+  for (let k = 0; k < nodes.x.length; k++) {
+    if (k === avoid) continue;
+    let near = Infinity;
+    for (let a = 0; a < (arrows ? arrows.x.length : 0); a++)
+      near = Math.min(near, Math.hypot(arrows.x[a] - nodes.x[k], arrows.y[a] - nodes.y[k]));
+    if (near > far) { far = near; best = k; }
+  }
+  return best;
+}"""
+
+
+def test_clicking_a_graph_node_selects_the_query(tiny_app, browser):  # noqa: F811
+    base, models = tiny_app
+    tab = Watched(browser)
+    try:
+        tab.open(f"{base}/attention?{urlencode({'model': models['dense'], 'prompt': SHORT, 'i': 20})}", 4)
+        assert tab.query()["i"] == "20"
+        node = tab.page.evaluate(CLEAR_NODE, 20)  # the node farthest from any arrowhead (a click there hits the node)
+        target = click_point(tab, "tokens", node)  # customdata: position, self-weight
+        assert round(target["cd"][0]) == node
+        wait_param(tab, "i", node)
+        ring = tab.page.evaluate("[...document.querySelectorAll('.js-plotly-plot')].map(g => g._fullData)"
+                                 f".flat().filter(d => d.name === 'keys of query {node}').length")
+        assert ring == 1  # the redrawn graph marks the new query's keys
+        tab.check("tiny-attention-node-click")
+    finally:
+        tab.page.close()
+
+
 # Pixel centre of node `k` (point k of the trace named "tokens") of chart `n`.
 NODE = """([n, k]) => {
   const gd = [...document.querySelectorAll('.js-plotly-plot')][n];
@@ -240,5 +300,23 @@ def test_clicking_a_token_of_the_delta_strip_selects_it_on_the_evidence_page(tin
         tab.page.wait_for_function(f"new URLSearchParams(location.search).get('evi') === '{target['col']}'",
                                    timeout=30_000)
         tab.check("tiny-evidence-strip-click")
+    finally:
+        tab.page.close()
+
+
+def test_clicking_the_matrix_strips_selects_key_and_query(tiny_app, browser):  # noqa: F811
+    base, models = tiny_app
+    tab = Watched(browser)
+    try:
+        tab.open(f"{base}/attention?{urlencode({'model': models['dense'], 'prompt': SHORT, 'i': 20, 'key': 3})}", 4)
+        n = tab.page.evaluate(CHART_WITH, "key strip")
+        names = tab.page.evaluate(f"[...document.querySelectorAll('.js-plotly-plot')][{n}]._fullData.map(d => d.name)")
+        assert "click targets" not in names  # no targets over the matrix cells: the strips are the click targets
+        assert click_point(tab, "key strip", 11)["cd"] == [11, -1]
+        wait_param(tab, "key", 11)
+        assert click_point(tab, "query strip", 9)["cd"] == [-1, 9]
+        wait_param(tab, "i", 9)
+        assert tab.query()["key"] == "11"  # the key stays
+        tab.check("tiny-attention-strip-click")
     finally:
         tab.page.close()

@@ -147,3 +147,10 @@ def test_select_sets_the_widget_before_it_is_drawn_and_the_url_follows():
     assert at.slider[0].value == 7 and at.query_params["i"] == "7"
     at.run()  # a later rerun keeps the clicked value
     assert at.slider[0].value == 7
+
+
+def test_customdata_of_a_typed_array_arrives_as_a_dict_and_reads_by_index():
+    # plotly sends numpy customdata as a typed array; a clicked point's row then reaches Python as {"0": .., "1": ..}
+    ev = event(curve_number=6, point_index=48, customdata={"0": 48, "1": 0.0043})
+    assert linking.updates(ev, {"i": "cd0"}, {"i": (0, 56)}) == {"i": 48}
+    assert linking.updates(ev, {"i": "cd1"}) == {"i": 0}

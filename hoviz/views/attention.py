@@ -15,6 +15,7 @@ import torch
 from hoviz.mixers import COMPLEX_MIXERS
 from hoviz.mixers.simplicial import simplicial_mask
 from hoviz.trace import Trace
+from hoviz.viz import display_tokens
 from hoviz.viz.attention import (
     affinity_matrix,
     attention_graph,
@@ -25,6 +26,7 @@ from hoviz.viz.attention import (
     heads_grid,
 )
 
+GRID_SIDE = 48  # thumbnails max-pooled to at most 48 cells a side (about 5 px a cell on screen)
 GRAPH_TOP_K = 3  # the attention graph draws each query's 3 heaviest keys: readable at T = 96, not a hairball
 
 
@@ -70,18 +72,35 @@ class AttentionFigures:
 
 
 def figures(patterns: np.ndarray, allowed_mask: np.ndarray, tokens, head: int = 0, *, kind: str = "dense",
-            threshold: float = 0.1, layout: str = "circular") -> AttentionFigures:
-    """Every figure of the attention page for `patterns` (H, T, T) and one enlarged head."""
+            threshold: float = 0.1, layout: str = "circular", top_k: int | None = GRAPH_TOP_K,
+            query: int | None = None) -> AttentionFigures:
+    """Every figure of the attention page for `patterns` (H, T, T) and one enlarged head; the graph keeps each
+    query's `top_k` heaviest keys (None: all above the threshold) and rings the selected `query`."""
     H, T = patterns.shape[0], patterns.shape[-1]
     titles = head_titles(kind, H)
     ent = head_entropy(patterns)
     return AttentionFigures(
-        heads_grid(patterns, titles=titles, allowed=allowed_mask),
+        heads_grid(patterns, titles=titles, allowed=allowed_mask, tokens=tokens, max_side=GRID_SIDE),
         entropy_bar(ent, titles, T=T, highlight=head if H > 1 else None),
-        head_heatmap(patterns[head], tokens, allowed=allowed_mask, title="adjacency matrix (grey: masked)"),
+        head_heatmap(patterns[head], tokens, allowed=allowed_mask, title="adjacency matrix (grey: masked)",
+                     strips=True),
         attention_graph(patterns[head], tokens, threshold=threshold, layout=layout, allowed=allowed_mask,
-                        top_k=GRAPH_TOP_K),
-        ent, graph_edges(patterns[head], threshold, allowed=allowed_mask))
+                        top_k=top_k, highlight=query),
+        ent, graph_edges(patterns[head], threshold, allowed=allowed_mask, top_k=top_k))
+
+
+def query_summary(pattern: np.ndarray, tokens, i: int, key: int, k: int = 3, allowed=None) -> str:
+    """"query 51 'e' reads key 37 'o' with weight 0.410; its heaviest keys: 50 'h' 0.52, ..." from one (T, T)
+    pattern; a key outside `allowed` (default: the causal future j > i) is named as masked."""
+    labels = display_tokens(tokens)
+    row = np.nan_to_num(np.asarray(pattern, dtype=np.float64)[i])  # (T,)
+    top = np.argsort(-row, kind="stable")[:k]
+    heaviest = ", ".join(f"{j} '{labels[j]}' {row[j]:.2f}" for j in top if row[j] > 0)
+    masked = key > i if allowed is None else not bool(np.asarray(allowed)[i, key])
+    reads = "cannot read" if masked else "reads"
+    weight = "(masked)" if masked else f"with weight {row[key]:.3f}"
+    return (f"query {i} '{labels[i]}' {reads} key {key} '{labels[key]}' {weight}; "
+            f"its heaviest keys: {heaviest or 'none'}")
 
 
 PATTERNS = {"the previous token": -1, "itself": 0, "the first token": None}  # offset j - i, or None: column 0

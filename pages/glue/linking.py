@@ -53,6 +53,8 @@ def read_field(point: dict, field: str) -> int | str | None:
     custom = point.get("customdata")
     if custom is None:
         return None
+    if isinstance(custom, dict) and all(str(k).isdigit() for k in custom):  # a typed-array row: {"0": .., "1": ..}
+        custom = [custom[k] for k in sorted(custom, key=int)]
     custom = list(custom) if isinstance(custom, list | tuple) else [custom]
     tail = {"row": -3, "col": -2, "trace": -1}
     if field in tail:
@@ -111,16 +113,16 @@ def _rewrite(template: str | None, n_custom: int) -> str | None:
     return template.replace("%{z", f"%{{customdata[{n_custom}]").replace("%{customdata}", "%{customdata[0]}")
 
 
-def clickable(fig: go.Figure, max_points: int = 6000) -> go.Figure:
+def clickable(fig: go.Figure, max_points: int = 6000, heatmaps=None) -> go.Figure:
     """Lay a transparent scatter point over each non-blank heatmap cell of `fig` (in place; returned), carrying the
     cell's customdata, then its z value, its row and column and which heatmap it covers (fields "row", "col",
     "trace"), so a click is reported as a point. Cells count when z is a number or they show text (a token strip).
     The overlay shows the heatmap's own hover text (the heatmap's hover is switched off to avoid two labels);
-    beyond `max_points` cells per heatmap, every s-th row and column is covered (s the smallest stride that fits)."""
-    heatmaps = [t for t in fig.data if t.type == "heatmap"]
-    for ordinal, hm in enumerate(heatmaps):
+    beyond `max_points` cells per heatmap, every s-th row and column is covered (s the smallest stride that fits).
+    With `heatmaps` (trace names), only those are covered (e.g. thin click strips, not the large map they border)."""
+    for ordinal, hm in enumerate([t for t in fig.data if t.type == "heatmap"]):
         z = _array(hm.z, np.float64)
-        if z.ndim != 2 or not z.size:
+        if z.ndim != 2 or not z.size or (heatmaps is not None and hm.name not in heatmaps):
             continue
         xs, ys = _axis_values(hm.x, z.shape[1]), _axis_values(hm.y, z.shape[0])
         shown = np.isfinite(z)
@@ -132,7 +134,7 @@ def clickable(fig: go.Figure, max_points: int = 6000) -> go.Figure:
         custom = None if hm.customdata is None else _array(hm.customdata).astype(object)
         cell = np.empty((len(rows), 0), dtype=object) if custom is None else custom[rows, cols].reshape(len(rows), -1)
         n_custom = cell.shape[1]
-        zs = z[rows, cols].astype(object)
+        zs = np.array([float(f"{v:.5g}") for v in z[rows, cols]], dtype=object)  # 5 digits: no float32 noise
         zs[np.isnan(z[rows, cols])] = None
         data = np.column_stack([cell, zs, rows.astype(object), cols.astype(object),
                                 np.full(len(rows), ordinal, dtype=object)]).tolist()
