@@ -48,9 +48,9 @@ title = attention.head_titles(kind, H)[head]
 g1, g2 = st.columns([3, 1])
 st.subheader(f"L{layer} · {title}")
 p1, p2 = st.columns(2)
-i = url_state.url_slider("Query position i", "i", 0, T - 1, T - 1, where=p1,
+i = url_state.url_slider("Query position i", "qi", 0, T - 1, T - 1, where=p1,
                          help="the selected query: its row in the matrix, its node in the graph (or click either)")
-key = url_state.url_slider("Key position j", "key", 0, T - 1, max(0, i - 1), where=p2,
+key = url_state.url_slider("Key position j", "kj", 0, T - 1, max(0, i - 1), where=p2,
                            help="the selected key: its column in the matrix (or click the strip below the matrix)")
 c1, c2 = st.columns(2)
 with c2:
@@ -76,12 +76,12 @@ g2.caption("Read it: low entropy = a head that looks at few keys; the dashed lin
 if kind not in COMPLEX_MIXERS:
     st.info(attention.head_summary(patterns, head), icon=":material/insights:")
 st.info(attention.query_summary(patterns[head], tokens, i, key, allowed=allowed), icon=":material/my_location:")
-positions = {"i": (0, T - 1), "key": (0, T - 1)}
+positions = {"qi": (0, T - 1), "kj": (0, T - 1)}
 exports.plot(linking.mark(figs.matrix, x=key, y=i), f"{lm.name}-L{layer}-h{head}-matrix", where=c1,
-             key="click-matrix", link={"key": "cd0", "i": "cd1"}, bounds=positions, only=STRIPS, cover=())
+             key="click-matrix", link={"kj": "cd0", "qi": "cd1"}, bounds=positions, only=STRIPS, cover=())
 c1.caption("Read it: row i is what query i reads; grey cells are masked (the future). Click the strip below the "
            "matrix to pick a key j, the strip on its right to pick a query i.")
-exports.plot(figs.graph, f"{lm.name}-L{layer}-h{head}-graph", where=c2, key="click-graph", link={"i": "cd0"},
+exports.plot(figs.graph, f"{lm.name}-L{layer}-h{head}-graph", where=c2, key="click-graph", link={"qi": "cd0"},
              bounds=positions, only=["tokens"])
 c2.caption(f"Read it: an edge j → i (arrowhead at the query i) for each weight above the threshold, each query's "
            f"{top_k} heaviest keys; thicker = heavier. Click a token to select it as the query (ringed, its keys in "

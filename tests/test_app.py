@@ -295,6 +295,18 @@ def test_url_keeps_only_what_is_on_screen(tiny_zoo, steady_state_navigation):
     assert "i" not in at.query_params and at.query_params["pos"] == "3"  # but remembered for the session
 
 
+def test_the_attention_pages_query_is_not_carried_to_the_threeway_page(tiny_zoo, steady_state_navigation):
+    """The attention page's selected query (qi, opens on T - 1) is its own: the 3-way page still opens on its
+    data-chosen query (the head is shared between pages, so it is set to the 3-way default here)."""
+    head, i = _default_head_and_query("tiny-simplicial2", SHORT, layer=1)
+    at = run_app({"model": "tiny-simplicial2", "layer": "1", "head": str(head)}, "attention")
+    assert_clean(at)
+    assert at.slider(key="qi").value == len(SHORT) - 1
+    at.switch_page(PAGES["threeway"]).run()
+    assert_clean(at)
+    assert at.slider(key="i").value == i != len(SHORT) - 1
+
+
 def test_zoo_is_read_once_per_run(tiny_zoo, monkeypatch):
     from pages.glue import zoo as glue
 

@@ -228,12 +228,12 @@ def test_clicking_a_graph_node_selects_the_query(tiny_app, browser):  # noqa: F8
     base, models = tiny_app
     tab = Watched(browser)
     try:
-        tab.open(f"{base}/attention?{urlencode({'model': models['dense'], 'prompt': SHORT, 'i': 20})}", 4)
-        assert tab.query()["i"] == "20"
+        tab.open(f"{base}/attention?{urlencode({'model': models['dense'], 'prompt': SHORT, 'qi': 20})}", 4)
+        assert tab.query()["qi"] == "20"
         node = tab.page.evaluate(CLEAR_NODE, 20)  # the node farthest from any arrowhead (a click there hits the node)
         target = click_point(tab, "tokens", node)  # customdata: position, self-weight
         assert round(target["cd"][0]) == node
-        wait_param(tab, "i", node)
+        wait_param(tab, "qi", node)
         ring = tab.page.evaluate("[...document.querySelectorAll('.js-plotly-plot')].map(g => g._fullData)"
                                  f".flat().filter(d => d.name === 'keys of query {node}').length")
         assert ring == 1  # the redrawn graph marks the new query's keys
@@ -308,15 +308,15 @@ def test_clicking_the_matrix_strips_selects_key_and_query(tiny_app, browser):  #
     base, models = tiny_app
     tab = Watched(browser)
     try:
-        tab.open(f"{base}/attention?{urlencode({'model': models['dense'], 'prompt': SHORT, 'i': 20, 'key': 3})}", 4)
+        tab.open(f"{base}/attention?{urlencode({'model': models['dense'], 'prompt': SHORT, 'qi': 20, 'kj': 3})}", 4)
         n = tab.page.evaluate(CHART_WITH, "key strip")
         names = tab.page.evaluate(f"[...document.querySelectorAll('.js-plotly-plot')][{n}]._fullData.map(d => d.name)")
         assert "click targets" not in names  # no targets over the matrix cells: the strips are the click targets
         assert click_point(tab, "key strip", 11)["cd"] == [11, -1]
-        wait_param(tab, "key", 11)
+        wait_param(tab, "kj", 11)
         assert click_point(tab, "query strip", 9)["cd"] == [-1, 9]
-        wait_param(tab, "i", 9)
-        assert tab.query()["key"] == "11"  # the key stays
+        wait_param(tab, "qi", 9)
+        assert tab.query()["kj"] == "11"  # the key stays
         tab.check("tiny-attention-strip-click")
     finally:
         tab.page.close()

@@ -103,10 +103,10 @@ def test_top_k_control_round_trips_the_url_and_thins_the_graph(tiny_zoo):
     from pages.glue.page_table import PAGE_FILES
     from tests.streamlit_harness import open_link
 
-    at = open_link(PAGE_FILES["attention"], {"model": "tiny-dense", "topk": "1", "thr": "0", "i": "5", "key": "2"},
+    at = open_link(PAGE_FILES["attention"], {"model": "tiny-dense", "topk": "1", "thr": "0", "qi": "5", "kj": "2"},
                    "ROMEO:\nBut soft, what light")
     assert not at.exception, [e.value for e in at.exception]
-    assert (at.slider(key="topk").value, at.slider(key="i").value, at.slider(key="key").value) == (1, 5, 2)
+    assert (at.slider(key="topk").value, at.slider(key="qi").value, at.slider(key="kj").value) == (1, 5, 2)
 
     def graph_title(at):
         spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if "edges:" in c.proto.spec)
