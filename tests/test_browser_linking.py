@@ -285,8 +285,10 @@ def test_clicking_a_token_of_the_delta_strip_selects_it_on_the_evidence_page(tin
     tab = Watched(browser)
     try:
         tab.open(f"{base}/evidence?{urlencode({'model': models['simplicial2'], 'prompt': SHORT, 'evi': 3})}", 3)
-        n = tab.page.evaluate("[...document.querySelectorAll('.js-plotly-plot')]"
-                              ".findIndex(gd => (gd.layout.title?.text || '').includes('Δ log-loss per token'))")
+        find = ("[...document.querySelectorAll('.js-plotly-plot')]"
+                ".findIndex(gd => (gd.layout.title?.text || '').includes('Δ log-loss per token'))")
+        tab.page.wait_for_function(f"{find} >= 0", timeout=30_000)  # drawn after the intervened run, maybe later
+        n = tab.page.evaluate(find)
         assert n >= 0
         tab.page.locator(".js-plotly-plot").nth(n).scroll_into_view_if_needed()
         target = tab.page.evaluate(COLUMN, [n, 3])  # the cell of the first row farthest from position 3
