@@ -43,11 +43,11 @@ else:
                                    format_func=lambda k: {"surrogate": "its pairwise surrogate", "zero": "zero",
                                                           "mean": "its mean output"}[k])
     T = len(ids)
-    i = url_state.url_slider("Selected position i", "evi", 0, T - 1,
-                             evidence.default_position(lm.model, ids, (layer, head)),
+    scores = cached_zoo.layer_scores(lm.ref, ids, layer)  # (H, T) interaction KL, (H, T) joint spread
+    i = url_state.url_slider("Selected position i", "evi", 0, T - 1, evidence.default_position(scores[0][head]),
                              help="opens where this head's interaction KL peaks on the prompt; click a token or a "
                                   "point of the profile to move it")
-    figs = evidence.head_figures(hv, (layer, head), lm.model, ids, tokens, i=i)
+    figs = evidence.head_figures(hv, (layer, head), scores, tokens, i=i)
     at_i = {"key": "click-ev-profile", "link": {"evi": "x"}, "bounds": {"evi": (0, T - 1)}}  # the profile sets i
     strip = {"link": {"evi": "cd0"}, "bounds": {"evi": (0, T - 1)}}  # a token strip's cell: its position
     a1, a2 = st.columns(2)

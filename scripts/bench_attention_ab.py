@@ -9,14 +9,11 @@ leaky 2-simplicial model with a 128-character prompt (scripts/bench_app.py's wor
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -27,28 +24,7 @@ from bench_app import prompt_for
 from browser_meter import Meter, timed_visit
 
 from hoviz.checkpoint import CHECKPOINT_DIR
-from tests.streamlit_harness import CHROMIUM_ARGS, chromium_path
-
-
-def serve(root: Path) -> tuple[subprocess.Popen, str]:
-    """`streamlit run app.py` in `root` on a free port, on this tree's checkpoints; (process, base URL)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "HOVIZ_CONFIRM_S": "inf", "HOVIZ_CHECKPOINTS": str(CHECKPOINT_DIR)}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                             "--server.port", str(port), "--server.address", "127.0.0.1",
-                             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-                            cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"{base}/_stcore/health", timeout=2)
-            return proc, base
-        except OSError:
-            time.sleep(0.5)
-    proc.terminate()
-    raise RuntimeError(f"no server answered for {root}")
+from tests.streamlit_harness import CHROMIUM_ARGS, chromium_path, streamlit_process
 
 
 def main(argv=None) -> int:
@@ -62,16 +38,17 @@ def main(argv=None) -> int:
     leaky = "shakespeare-simplicial2-leaky"
     queries = {"default link": {}, "leaky T=128": {"model": leaky, "prompt": prompt_for(CHECKPOINT_DIR, leaky, 128)}}
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", flush=True)
-    servers = {}
-    try:
-        servers = {k: serve(r) for k, r in roots.items()}
+    with contextlib.ExitStack() as stack:
+        logs = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        servers = {k: stack.enter_context(streamlit_process(CHECKPOINT_DIR, logs / f"{k}.log", r))
+                   for k, r in roots.items()}  # (base URL, process) per tree, stopped on the way out
         with sync_playwright() as pw, tempfile.TemporaryDirectory() as profile:
             ctx = pw.chromium.launch_persistent_context(profile, executable_path=chromium_path(), args=CHROMIUM_ARGS,
                                                         headless=True, viewport={"width": 1400, "height": 1000})
             page = ctx.new_page()
             meter = Meter(page)
             for label, query in queries.items():
-                urls = {k: f"{base}/attention?{urlencode(query)}" for k, (_, base) in servers.items()}
+                urls = {k: f"{base}/attention?{urlencode(query)}" for k, (base, _) in servers.items()}
                 for url in urls.values():  # warm-up: fills both servers' caches
                     timed_visit(page, meter, url, n=4)
                 runs = {k: [] for k in urls}
@@ -85,9 +62,6 @@ def main(argv=None) -> int:
                           f"{med['until_run_finished_s']:.3f} s), {med['total_bytes'] / 1e6:.3f} MB, median of "
                           f"{len(rs)}", flush=True)
             ctx.close()
-    finally:
-        for proc, _ in servers.values():
-            proc.terminate()
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
     return 0
 

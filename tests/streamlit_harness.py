@@ -38,8 +38,9 @@ def streamlit_server(zoo: Path, log: Path):
 
 
 @contextlib.contextmanager
-def streamlit_process(zoo: Path, log: Path):
-    """As `streamlit_server`, yielding (base URL, the server's Popen) for callers that watch the process."""
+def streamlit_process(zoo: Path, log: Path, root: Path = ROOT):
+    """As `streamlit_server`, yielding (base URL, the server's Popen) for callers that watch the process; `root` is
+    the tree whose app.py is served (another checkout, for an A/B timing)."""
     port = free_port()
     env = {"HOVIZ_CONFIRM_S": "inf", **os.environ, "HOVIZ_CHECKPOINTS": str(zoo), "PYTHONUNBUFFERED": "1"}  # no
     # confirmation button unless the caller's environment asks for one: a busy machine's timings vary
@@ -47,7 +48,7 @@ def streamlit_process(zoo: Path, log: Path):
            "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
     with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

@@ -11,6 +11,7 @@ import torch
 from hoviz.checkpoint import Checkpoint
 from hoviz.config import GPTConfig
 from hoviz.evidence import head_evidence
+from hoviz.evidence_prompt import prompt_scores
 from hoviz.heldout import text_sample
 from hoviz.interventions import Intervention
 from hoviz.model import GPT
@@ -46,9 +47,10 @@ def test_heads_view_prefers_a_matching_stored_report(tmp_path):
     other = evidence.heads(ckpt("tiny-s2", ["dense", "simplicial2"], seed=1), ids, path)
     assert other.source == "prompt" and "other weights" in other.note
     eff = evidence.intervention_delta(ck, ids, Intervention(1, 0, "surrogate"))
-    figs = evidence.head_figures(stored, (1, 0), ck.model, ids, TOK.tokens(ids))
+    scores = prompt_scores(ck.model, ids, 1)
+    figs = evidence.head_figures(stored, (1, 0), scores, TOK.tokens(ids))
     assert figs.effects is not None and len(figs.scatter.data) == 2 and len(figs.profile.data) == 2
-    assert evidence.head_figures(prompt_only, (1, 0), ck.model, ids, TOK.tokens(ids)).effects is None
+    assert evidence.head_figures(prompt_only, (1, 0), scores, TOK.tokens(ids)).effects is None
     strip = evidence.delta_figure(eff, TOK.tokens(ids), "L1h0 surrogate")
     np.testing.assert_allclose(strip.data[0].z.ravel()[1:T], eff.delta[1:], atol=6e-4)  # the strip sends 3 decimals
     assert evidence.surrogate_heads(ck.model) == [(1, 0), (1, 1)]
@@ -86,9 +88,9 @@ def test_the_selected_position_and_head_are_marked_in_every_figure(tmp_path):
     ids = tuple(torch.randint(len(TOK), (T,)).tolist())
     inter = prompt_scores(ck.model, ids, 1)[0]  # (H, T)
     for head in (0, 1):
-        assert evidence.default_position(ck.model, ids, (1, head)) == int(np.argmax(inter[head]))
+        assert evidence.default_position(inter[head]) == int(np.argmax(inter[head]))
     hv = evidence.heads(ck, ids, tmp_path / "none.json")
-    figs = evidence.head_figures(hv, (1, 1), ck.model, ids, TOK.tokens(ids), i=5)
+    figs = evidence.head_figures(hv, (1, 1), prompt_scores(ck.model, ids, 1), TOK.tokens(ids), i=5)
     assert [s.x0 for s in figs.profile.layout.shapes] == [5]  # the dashed line at the selected query
     eff = evidence.intervention_delta(ck, ids, Intervention(1, 1, "surrogate"))
     rect = evidence.delta_figure(eff, TOK.tokens(ids), "L1h1 surrogate", i=5).layout.shapes

@@ -15,7 +15,7 @@ import numpy as np
 
 from hoviz.compare_tokens import PromptComparison, compare_held_out, compare_on_prompt
 from hoviz.evidence import HeadEvidence, PromptEffect, prompt_effect
-from hoviz.evidence_prompt import STORED, prompt_head_evidence, prompt_scores, prompt_targets, stored_report
+from hoviz.evidence_prompt import STORED, prompt_head_evidence, prompt_targets, stored_report
 from hoviz.heldout import held_out_sample, reference_sample
 from hoviz.interventions import SURROGATE_MIXERS, HeadMeans, Intervention, reference_means
 from hoviz.viz.evidence import delta_strip, effects_figure, interaction_effect_figure, scores_profile
@@ -88,19 +88,20 @@ class HeadFigures:
     profile: object  # the chosen head's two scores per query of the prompt
 
 
-def default_position(model, ids, chosen: tuple[int, int]) -> int:
-    """The position the Evidence page selects first: the query where the chosen head's interaction KL peaks on the
-    prompt (where it needs its two keys together most); the last position when it is 0 everywhere."""
-    layer, head = chosen
-    inter = np.asarray(prompt_scores(model, ids, layer)[0][head], dtype=np.float64)  # (T,)
-    return int(np.nanargmax(inter)) if inter.size and np.nanmax(inter) > 0 else len(ids) - 1
+def default_position(inter: np.ndarray) -> int:
+    """The position the Evidence page selects first: the query where the chosen head's (T,) interaction KL on the
+    prompt peaks (where it needs its two keys together most); the last position when it is 0 everywhere."""
+    inter = np.asarray(inter, dtype=np.float64)  # (T,)
+    return int(np.nanargmax(inter)) if inter.size and np.nanmax(inter) > 0 else len(inter) - 1
 
 
-def head_figures(hv: HeadsView, chosen: tuple[int, int], model, ids, tokens, i: int | None = None) -> HeadFigures:
-    """The per-head figures with head `chosen` highlighted and the selected position `i` marked in the profile."""
+def head_figures(hv: HeadsView, chosen: tuple[int, int], scores: tuple[np.ndarray, np.ndarray], tokens,
+                 i: int | None = None) -> HeadFigures:
+    """The per-head figures with head `chosen` highlighted and the selected position `i` marked in the profile;
+    `scores` is `prompt_scores` of the chosen layer: (H, T) interaction KL and (H, T) joint spread."""
     layer, head = chosen
     metric = "balanced_accuracy" if hv.is_match else "loss"
-    inter, spread = prompt_scores(model, ids, layer)  # (H, T) each
+    inter, spread = scores  # (H, T) each
     name = f"L{layer}h{head}"
     return HeadFigures(interaction_effect_figure(hv.heads, highlight=name, metric=metric),
                        effects_figure(hv.heads, metric=metric, highlight=name) if hv.source == "held-out" else None,

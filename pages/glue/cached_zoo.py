@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from hoviz.evidence_prompt import prompt_scores
 from hoviz.interventions import Intervention
 from hoviz.memory import peak_forward_memory
 from hoviz.tasks import TaskSpec
@@ -82,6 +83,12 @@ def oracle_per_position(spec: TaskSpec):
 @st.cache_data(show_spinner=False, max_entries=32)
 def heads_view(ref: ModelRef, ids: tuple[int, ...]) -> evidence.HeadsView:
     return evidence.heads(load(ref), ids)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def layer_scores(ref: ModelRef, ids: tuple[int, ...], layer: int):
+    """(H, T) interaction KL and joint spread of one 2-simplicial layer on the prompt (one forward, once)."""
+    return prompt_scores(load(ref).model, ids, layer)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
